@@ -1,0 +1,1 @@
+"""Encompass Desk: the domain package. Importable without Streamlit."""

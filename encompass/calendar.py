@@ -1,0 +1,117 @@
+"""The school calendar: terms, holidays, non-pupil days and bank holidays.
+
+A date outside the known calendar is said to be so; the weekday is then the fallback,
+never a silent guess.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+import holidays
+
+from . import audit, db
+
+KINDS = ("term", "holiday", "non_pupil_day")
+
+
+class CalendarError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    school_day: bool
+    kind: str          # school_day / weekend / holiday / bank_holiday / non_pupil_day / unknown
+    name: str          # e.g. "Christmas holiday"
+    known: bool        # the date is inside the imported calendar
+
+    def describe(self) -> str:
+        if not self.known and self.kind in ("school_day", "unknown"):
+            return f"{self.day:%A %d %B %Y} is outside the known term calendar: treated as a school day (weekday)"
+        return {
+            "school_day": f"{self.day:%A %d %B %Y} is a school day ({self.name})",
+            "weekend": f"{self.day:%A %d %B %Y} is a weekend",
+        }.get(self.kind, f"{self.day:%A %d %B %Y}: {self.name} — no school")
+
+
+def import_calendar(con, path: str | Path, username: str = "system") -> int:
+    """Replace the local authority's calendar with the CSV's rows (one transaction)."""
+    rows = []
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        for n, rec in enumerate(csv.DictReader(f), start=2):
+            try:
+                kind = rec["kind"].strip()
+                start = date.fromisoformat(rec["start_date"].strip())
+                end = date.fromisoformat(rec["end_date"].strip())
+            except (KeyError, ValueError, AttributeError):
+                raise CalendarError(f"{path}: row {n}: needs kind, start_date and end_date (YYYY-MM-DD)") from None
+            if kind not in KINDS:
+                raise CalendarError(f"{path}: row {n}: kind must be one of {', '.join(KINDS)}")
+            if end < start:
+                raise CalendarError(f"{path}: row {n}: end_date is before start_date")
+            rows.append([rec.get("academic_year", "").strip(), kind, rec.get("name", "").strip() or kind,
+                         start, end, (rec.get("note") or "").strip() or None])
+    with db.transaction(con) as cur:
+        cur.execute("delete from calendar_periods where urn is null")
+        cur.executemany(db.sql("calendar/insert_period"), rows)
+        _add_bank_holidays(cur, {r[3].year for r in rows} | {r[4].year for r in rows})
+        audit.record(cur, username, "import_calendar", "calendar", None, periods=len(rows))
+    return len(rows)
+
+
+def _add_bank_holidays(cur, years: set[int]) -> None:
+    # subdiv="ENG": plain UK() leaves out Easter Monday and the August bank holiday.
+    found = holidays.UK(subdiv="ENG", years=sorted(years)) if years else {}
+    for day, name in sorted(found.items()):
+        cur.execute("insert into bank_holidays values (?, ?) on conflict (day) do update set name = excluded.name",
+                    [day, name])
+
+
+class Calendar:
+    """The calendar for one school (or the LA's), loaded once and asked about many days."""
+
+    def __init__(self, con, urn: int | None = None):
+        self.bank = dict(con.execute("select day, name from bank_holidays").fetchall())
+        periods = db.rows(con, "calendar/periods_for", {"urn": urn})
+        own = [p for p in periods if p["urn"] is not None]
+        # A school with its own calendar uses it instead of the LA's, not as well as it.
+        self.periods = own or periods
+
+    def day(self, day: date) -> Day:
+        periods = [p for p in self.periods if p["start_date"] <= day <= p["end_date"]]
+        known = any(p["kind"] in ("term", "holiday") for p in periods)
+        if day.weekday() >= 5:
+            return Day(day, False, "weekend", "weekend", known or day in self.bank)
+        if day in self.bank:
+            return Day(day, False, "bank_holiday", self.bank[day], True)
+        for kind in ("non_pupil_day", "holiday", "term"):
+            for p in periods:
+                if p["kind"] == kind:
+                    return Day(day, kind == "term", "school_day" if kind == "term" else kind, p["name"], True)
+        return Day(day, True, "unknown", "outside the known calendar", False)
+
+    def next_school_day(self, after: datetime) -> tuple[date, bool]:
+        """The first school day after the moment given, and whether every day looked at was known."""
+        day, known = after.date() + timedelta(days=1), True
+        for _ in range(400):
+            info = self.day(day)
+            known = known and info.known
+            if info.school_day:
+                return day, known
+            day += timedelta(days=1)
+        raise CalendarError("no school day within a year: check the calendar")
+
+
+def day_info(con, day: date, urn: int | None = None) -> Day:
+    return Calendar(con, urn).day(day)
+
+
+def due_by(con, incident_at: datetime, urn: int | None = None) -> tuple[datetime, bool]:
+    """The start of the next school day after the incident, and whether the calendar knew every day."""
+    start = time.fromisoformat(db.get_setting(con, "school_day_start", "08:30"))
+    day, known = Calendar(con, urn).next_school_day(incident_at)
+    return datetime.combine(day, start), known

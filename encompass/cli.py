@@ -1,0 +1,178 @@
+"""The `encompass` operations command. Never imports Streamlit.
+
+Every command takes --db (else ENCOMPASS_DB, else data/encompass.duckdb) and --json, exits
+non-zero with a one-line reason on failure, and never leaves a half-done change.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from . import auth, calendar, db, demo, matching, schools, sheets, status
+
+
+class CommandError(Exception):
+    pass
+
+
+def _out(args, data, text: str) -> None:
+    print(json.dumps(data, default=str, indent=None if args.json else 2) if args.json else text)
+
+
+def cmd_init(con, args):
+    demo.ensure_reference(con, "cli")
+    _out(args, status.counts(con), f"database ready: {args.db or db.default_path()}")
+
+
+def cmd_import_schools(con, args):
+    report = schools.import_register(con, args.file, args.links, "cli")
+    d = report.as_dict()
+    _out(args, d, f"{d['schools']} schools, {d['links']} links: {d['opened']} opened, "
+                  f"{d['closed']} closed, {d['changed']} changed")
+
+
+def cmd_import_calendar(con, args):
+    n = calendar.import_calendar(con, args.file, "cli")
+    _out(args, {"periods": n}, f"{n} calendar periods imported (with bank holidays for those years)")
+
+
+def cmd_import_sheet(con, args):
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file")
+    result = sheets.import_sheet(con, path.read_bytes(), path.name, "cli", source="cli")
+    d = result.as_dict()
+    lines = [f"{path.name}: {d['rows']} rows: {d['imported']} imported, {d['duplicates']} duplicates, "
+             f"{d['rejected']} rejected; {d['needs_review']} need a school confirmed"
+             + (f" — this file was imported before (sheet {d['sheet_id']}): nothing new" if result.already_imported else "")]
+    lines += [f"  row {r['row']}: {r['field']}: {r['reason']}" for r in d["rejections"]]
+    lines += [f"  row {w['row']} (kept): {w['field']}: {w['reason']}" for w in d["warnings"]]
+    _out(args, d, "\n".join(lines))
+
+
+def cmd_match_school(con, args):
+    found = matching.match_texts(con, args.text)
+    data = [m.as_dict() for m in found]
+    for d in data:
+        d.pop("reason")
+    _out(args, data, "\n".join(
+        f"{m.text!r}: {m.status}" + (f" -> {m.name} (URN {m.urn})" if m.urn else "") + (f" — {m.reason}" if m.reason else "")
+        for m in found))
+
+
+def cmd_next_school_day(con, args):
+    try:
+        moment = datetime.fromisoformat(args.datetime)
+    except ValueError:
+        raise CommandError(f"{args.datetime!r} is not a date or date-time (YYYY-MM-DD[THH:MM])") from None
+    due, known = calendar.due_by(con, moment, args.urn)
+    data = {"next_school_day": due.date().isoformat(), "due_by": due.strftime("%Y-%m-%dT%H:%M"),
+            "known_calendar": known}
+    _out(args, data, f"next school day {due:%A %d %B %Y}, due by {due:%H:%M}"
+                     + ("" if known else " (outside the known calendar: weekdays assumed)"))
+
+
+def cmd_status(con, args):
+    d = status.counts(con)
+    _out(args, d, "\n".join(f"{k}: {v}" for k, v in d.items()))
+
+
+def cmd_demo(con, args):
+    counts = demo.build(con, scale=args.scale, seed=args.seed, years=args.years,
+                        example_dir=db.ROOT / "data" / "demo" if args.example else None)
+    _out(args, counts, "demo data: " + ", ".join(f"{k} {v}" for k, v in counts.items())
+         + f"\ndemo users {', '.join(u[0] for u in demo.DEMO_USERS)}; password {demo.DEMO_PASSWORD}")
+
+
+def cmd_users(con, args):
+    if args.action == "list":
+        users = auth.list_users(con)
+        _out(args, users, "\n".join(
+            f"{u['username']}: {u['roles']}" + (f" ({u['agency']})" if u["agency"] else "")
+            + (" DISABLED" if u["disabled"] else "") + (" LOCKED" if u["locked"] else "") for u in users))
+        return
+    if not args.username or not args.role:
+        raise CommandError("users add needs USERNAME and --role")
+    password = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else getpass.getpass("Password: ")
+    user = auth.add_user(con, args.username, password, args.role, args.agency, by="cli")
+    _out(args, {"username": user.username, "roles": sorted(user.roles), "agency": user.agency},
+         f"user {user.username} added ({', '.join(sorted(user.roles))})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # --db and --json may stand before or after the command.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS,
+                        help="database file (default: $ENCOMPASS_DB or data/encompass.duckdb)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output")
+    p = argparse.ArgumentParser(prog="encompass", description="Encompass Desk operations", parents=[common])
+    sub = p.add_subparsers(dest="command", required=True)
+    _add = sub.add_parser
+    sub.add_parser = lambda *a, **k: _add(*a, parents=[common], **k)
+    sub.add_parser("init", help="create the database and load the bundled register and calendar")
+    s = sub.add_parser("import-schools", help="import a GIAS establishments CSV")
+    s.add_argument("file")
+    s.add_argument("--links", help="the GIAS links CSV")
+    s = sub.add_parser("import-calendar", help="import the LA term calendar CSV")
+    s.add_argument("file")
+    s = sub.add_parser("import-sheet", help="import a daily police sheet (xlsx, xls, csv)")
+    s.add_argument("file")
+    s = sub.add_parser("match-school", help="match typed school names against the register")
+    s.add_argument("text", nargs="+")
+    s = sub.add_parser("next-school-day", help="the next school day after a date-time, and the due time")
+    s.add_argument("datetime")
+    s.add_argument("--urn", type=int, help="use this school's own calendar where it has one")
+    sub.add_parser("status", help="counts of what the database holds")
+    s = sub.add_parser("demo", help="fill a new database with synthetic demo data")
+    s.add_argument("--scale", type=float, default=1.0, help="times Shropshire's volume (150: national size)")
+    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--years", type=int, help="years of data (default 2, or 10 when --scale > 1)")
+    s.add_argument("--example", action="store_true", help="also write today's example sheet to data/demo/")
+    s.add_argument("--if-empty", action="store_true", help="do nothing when the database already has sheets")
+    s = sub.add_parser("users", help="list users, or add one (password read from standard input)")
+    s.add_argument("action", choices=["add", "list"])
+    s.add_argument("username", nargs="?")
+    s.add_argument("--role", help="comma-separated: coordinator, triage, manager, admin")
+    s.add_argument("--agency", help="the agency of a triage member")
+    return p
+
+
+COMMANDS = {"init": cmd_init, "import-schools": cmd_import_schools, "import-calendar": cmd_import_calendar,
+            "import-sheet": cmd_import_sheet, "match-school": cmd_match_school,
+            "next-school-day": cmd_next_school_day, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
+EXPECTED = (CommandError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError, calendar.CalendarError,
+            demo.DemoError, auth.AuthError, FileNotFoundError, PermissionError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.db = getattr(args, "db", None)
+    args.json = getattr(args, "json", False)
+    try:
+        con = db.connect(args.db)
+        try:
+            if args.command == "demo" and args.if_empty and status.counts(con)["sheets"]:
+                _out(args, {"skipped": True}, "the database already has data: demo skipped")
+                return 0
+            COMMANDS[args.command](con, args)
+        finally:
+            con.close()
+    except EXPECTED as exc:
+        message = str(exc) or exc.__class__.__name__
+        if args.json:
+            print(json.dumps({"error": message}))
+        print(f"encompass {args.command}: {message}", file=sys.stderr)
+        return 2 if isinstance(exc, db.DatabaseLocked) else 1
+    except Exception as exc:  # still one line: an operator should never face a traceback
+        first = (str(exc).strip().splitlines() or [""])[0]
+        print(f"encompass {args.command}: unexpected {exc.__class__.__name__}: {first}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

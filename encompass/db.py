@@ -1,0 +1,158 @@
+"""The DuckDB store: opening, migrating, named queries and serialised write transactions.
+
+DuckDB 2.x refuses one connection used from two threads at once, so callers take a
+cursor per script run or thread; writes go through `transaction`, which holds a
+process-wide lock so two writers never race on the same rows.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "queries"
+DEFAULT_DB = ROOT / "data" / "encompass.duckdb"
+
+_WRITE_LOCK = threading.RLock()
+
+
+class DatabaseLocked(RuntimeError):
+    """Another process (normally the running app) holds the database file."""
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("ENCOMPASS_DB") or DEFAULT_DB)
+
+
+@functools.cache
+def sql(name: str) -> str:
+    """The text of the named query `queries/<name>.sql`."""
+    return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) and migrate the database at `path`."""
+    path = Path(path) if path else default_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise DatabaseLocked(
+                f"the database {path} is in use by another process (is the app running?); "
+                "stop it or use the app for this change"
+            ) from None
+        raise
+    migrate(con)
+    try:  # the database holds children's data: readable by its owner only
+        os.chmod(path, 0o600)
+    except OSError:
+        pass
+    return con
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply the ordered migrations in queries/schema/ that this database has not had."""
+    with _WRITE_LOCK:
+        con.execute("create table if not exists migrations (name varchar primary key, applied_at timestamp)")
+        done = {r[0] for r in con.execute("select name from migrations").fetchall()}
+        applied = []
+        for file in sorted((QUERIES / "schema").glob("*.sql")):
+            if file.name in done:
+                continue
+            con.begin()
+            try:
+                con.execute(file.read_text(encoding="utf-8"))
+                con.execute("insert into migrations values (?, current_timestamp)", [file.name])
+                con.commit()
+            except Exception:
+                con.rollback()
+                raise
+            applied.append(file.name)
+        return applied
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor inside one serialised write transaction: all of it lands, or none."""
+    with _WRITE_LOCK:
+        cur = con.cursor()
+        cur.begin()
+        try:
+            yield cur
+        except BaseException:
+            cur.rollback()
+            raise
+        else:
+            cur.commit()
+        finally:
+            cur.close()
+
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@functools.cache
+def _param_names(name: str) -> frozenset[str]:
+    return frozenset(_PARAM.findall(sql(name)))
+
+
+def run(con, name: str, params: dict | None = None):
+    """Execute the named query with its `$name` parameters bound from `params`.
+
+    DuckDB refuses unused parameters, so one dict can serve several queries: each takes
+    what it names.
+    """
+    wanted = _param_names(name)
+    missing = wanted - set(params or {})
+    if missing:
+        raise KeyError(f"query {name} needs {', '.join(sorted(missing))}")
+    return con.execute(sql(name), {k: v for k, v in (params or {}).items() if k in wanted})
+
+
+@contextlib.contextmanager
+def registered(cur, name: str, frame) -> Iterator[None]:
+    """A pandas frame visible to SQL as `name` for the duration of the block."""
+    cur.complete()  # DuckDB 2.x refuses to register while an earlier result is still pending
+    cur.register(name, frame)
+    try:
+        yield
+    finally:
+        cur.complete()
+        cur.unregister(name)
+
+
+def rows(con, name: str, params=None) -> list[dict]:
+    """Run a named query and return its rows as dicts."""
+    cur = run(con, name, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def one(con, name: str, params=None) -> dict | None:
+    found = rows(con, name, params)
+    return found[0] if found else None
+
+
+def scalar(con, name: str, params=None):
+    row = run(con, name, params).fetchone()
+    return row[0] if row else None
+
+
+def get_setting(con, key: str, default: str | None = None) -> str | None:
+    row = con.execute("select value from settings where key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(cur, key: str, value: str) -> None:
+    cur.execute(
+        "insert into settings values (?, ?) on conflict (key) do update set value = excluded.value",
+        [key, value],
+    )

@@ -1,0 +1,351 @@
+"""Importing the daily sheet: header mapping, per-row validation, children, incidents, matching.
+
+Every non-blank row ends as imported, duplicate or rejected (with its row number and why),
+and the counts add up. One transaction per file: all of it lands, or none.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from . import audit, clock, db, matching, normalise, spreadsheet
+
+# field -> (label, required, header synonyms). Only these columns are kept from a sheet.
+FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
+    "police_ref": ("Police reference", True, (
+        "police reference", "police ref", "police ref no", "police reference number", "police ref number",
+        "occurrence ref", "occurrence reference", "occurrence number", "occurrence no", "occ ref",
+        "crime reference", "crime ref", "incident reference", "incident ref", "incident number", "log number")),
+    "incident_date": ("Date of incident", True, (
+        "date of incident", "incident date", "date", "occurrence date", "incident date time",
+        "date time of incident", "incident datetime", "date and time of incident", "incident date and time")),
+    "incident_time": ("Time of incident", False, ("time of incident", "incident time", "time")),
+    "forename": ("Child forename", True, (
+        "child forename", "forename", "forenames", "first name", "child first name", "given name",
+        "childs forename", "cyp forename", "child given name")),
+    "surname": ("Child surname", True, (
+        "child surname", "surname", "last name", "family name", "childs surname", "cyp surname",
+        "child last name")),
+    "dob": ("Date of birth", True, (
+        "date of birth", "dob", "d o b", "birth date", "child dob", "child date of birth", "cyp dob",
+        "childs dob", "childs date of birth")),
+    "school": ("School", False, (
+        "school", "school attended", "school name", "child school", "childs school", "school nursery",
+        "educational establishment", "education setting", "setting", "school college")),
+    "level": ("Concern level", False, ("level", "concern level", "threshold level", "level of concern",
+                                      "triage level")),
+    "dash_risk": ("DASH risk", False, ("dash", "dash risk", "dash risk level", "dash level", "dash grading",
+                                       "dash rating")),
+}
+REQUIRED = [f for f, (_, req, _) in FIELDS.items() if req]
+DASH_VALUES = {"standard": "standard", "std": "standard", "s": "standard", "low": "standard",
+               "medium": "medium", "med": "medium", "m": "medium", "high": "high", "h": "high"}
+
+
+def header_key(header: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(header).lower()).strip()
+
+
+SYNONYMS = {header_key(s): f for f, (_, _, syns) in FIELDS.items() for s in syns}
+
+
+class SheetError(ValueError):
+    """The file cannot be processed as a whole; nothing was committed."""
+
+
+@dataclass
+class Rejection:
+    row: int
+    field: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    filename: str
+    sheet_id: int | None = None
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    needs_review: int = 0
+    matched: int = 0
+    no_school: int = 0
+    repeat_children: int = 0
+    already_imported: bool = False
+    committed: bool = False
+    rejections: list[Rejection] = field(default_factory=list)
+    warnings: list[Rejection] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"sheet_id": self.sheet_id, "rows": self.rows, "imported": self.imported,
+                "duplicates": self.duplicates, "rejected": self.rejected, "needs_review": self.needs_review,
+                "matched": self.matched, "no_school": self.no_school, "repeat_children": self.repeat_children,
+                "already_imported": self.already_imported, "committed": self.committed,
+                "rejections": [vars(r) for r in self.rejections],
+                "warnings": [vars(w) for w in self.warnings]}
+
+
+@dataclass
+class HeaderMap:
+    columns: dict[int, str]          # column index -> field
+    unknown: list[str]               # headers neither recognised nor remembered
+    missing: list[str]               # required fields with no column
+
+
+def map_headers(headers: list[str], remembered: dict[str, str], chosen: dict[str, str] | None = None) -> HeaderMap:
+    """Column index -> field, from synonyms, remembered mappings and this upload's choices.
+
+    `chosen` maps a header's key to a field, or to "" to ignore it.
+    """
+    chosen = chosen or {}
+    columns, unknown, taken = {}, [], set()
+    for index, header in enumerate(headers):
+        key = header_key(header)
+        if not key:
+            continue
+        target = chosen.get(key, remembered.get(key, SYNONYMS.get(key)))
+        if target and target in FIELDS and target not in taken:
+            columns[index] = target
+            taken.add(target)
+        elif target is None and key not in chosen:
+            unknown.append(header)
+    missing = [f for f in REQUIRED if f not in taken]
+    return HeaderMap(columns, unknown, missing)
+
+
+def remembered_headers(con) -> dict[str, str]:
+    return dict(con.execute("select header_norm, field from header_mappings").fetchall())
+
+
+@dataclass
+class Row:
+    number: int
+    police_ref: str
+    incident_at: datetime
+    has_time: bool
+    forename: str
+    surname: str
+    dob: date
+    school: str
+    level: int | None
+    dash_risk: str | None
+
+    @property
+    def child_key(self) -> tuple[str, date]:
+        return normalise.name_key(self.forename, self.surname), self.dob
+
+
+def _age(dob: date, on: date) -> int:
+    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
+
+
+def validate(table: spreadsheet.Table, hmap: HeaderMap, today: date) -> tuple[list[Row], list[Rejection], list[Rejection]]:
+    """Rows that can be imported, rows rejected (with row and field), and warnings on kept rows."""
+    good, rejected, warnings = [], [], []
+    labels = {f: label for f, (label, _, _) in FIELDS.items()}
+    for number, cells in table.rows:
+        values = {f: (cells[i] if i < len(cells) else None) for i, f in hmap.columns.items()}
+        if all(spreadsheet._blank(cells[i] if i < len(cells) else None) for i in range(len(table.headers))) \
+                and not any((number, i) in table.formulas for i in hmap.columns):
+            continue  # a fully blank row is not a row
+        problems = []
+        for i, f in hmap.columns.items():
+            if (number, i) in table.formulas:
+                problems.append((f, f"{labels[f]} is a formula, not a typed value: type the value in and re-export"))
+        if problems:
+            rejected.append(Rejection(number, *problems[0]))
+            continue
+        row, problem, row_warnings = _parse_row(number, values, labels, today)
+        if problem:
+            rejected.append(Rejection(number, *problem))
+        else:
+            good.append(row)
+            warnings.extend(row_warnings)
+    return good, rejected, warnings
+
+
+def _parse_row(number, values, labels, today):
+    warnings = []
+    ref = spreadsheet.text(values.get("police_ref")).upper()
+    forename = spreadsheet.text(values.get("forename"))
+    surname = spreadsheet.text(values.get("surname"))
+    for f, v in (("police_ref", ref), ("forename", forename), ("surname", surname)):
+        if not v:
+            return None, (f, f"{labels[f]} is empty"), []
+    for f in ("incident_date", "dob"):
+        if spreadsheet._blank(values.get(f)):
+            return None, (f, f"{labels[f]} is empty"), []
+    try:
+        incident_at, has_time = spreadsheet.parse_datetime(values["incident_date"])
+    except ValueError as exc:
+        return None, ("incident_date", f"{labels['incident_date']}: {exc}"), []
+    try:
+        dob = spreadsheet.parse_datetime(values["dob"])[0].date()
+    except ValueError as exc:
+        return None, ("dob", f"{labels['dob']}: {exc}"), []
+    if not spreadsheet._blank(values.get("incident_time")):
+        try:
+            t = spreadsheet.parse_time(values["incident_time"])
+            incident_at, has_time = datetime.combine(incident_at.date(), t), True
+        except ValueError as exc:
+            warnings.append(Rejection(number, "incident_time", f"{labels['incident_time']}: {exc}; date kept"))
+    if incident_at.date() > today + timedelta(days=1):
+        return None, ("incident_date", f"the incident date {incident_at:%d/%m/%Y} is in the future"), []
+    if dob > incident_at.date():
+        return None, ("dob", f"the date of birth {dob:%d/%m/%Y} is after the incident ({incident_at:%d/%m/%Y})"), []
+    age = _age(dob, incident_at.date())
+    if age >= 18:
+        return None, ("dob", f"the child would be {age} at the incident: 18 or over is not a child"), []
+    level = None
+    if not spreadsheet._blank(values.get("level")):
+        m = re.fullmatch(r"(?:level\s*)?([1-4])(?:\.0)?", spreadsheet.text(values["level"]).lower())
+        if m:
+            level = int(m.group(1))
+        else:
+            warnings.append(Rejection(number, "level", f"{labels['level']} '{values['level']}' is not 1-4; left blank"))
+    dash = None
+    if not spreadsheet._blank(values.get("dash_risk")):
+        dash = DASH_VALUES.get(spreadsheet.text(values["dash_risk"]).lower())
+        if dash is None:
+            warnings.append(Rejection(number, "dash_risk",
+                                      f"{labels['dash_risk']} '{values['dash_risk']}' is not standard, medium or high; left blank"))
+    row = Row(number, ref, incident_at, has_time, forename, surname, dob,
+              spreadsheet.text(values.get("school")), level, dash)
+    return row, None, warnings
+
+
+def import_sheet(con, data: bytes, filename: str, username: str, source: str = "upload",
+                 chosen_headers: dict[str, str] | None = None, commit: bool = True) -> ImportResult:
+    """Validate and import one file. With commit=False nothing is written (the preview).
+
+    Raises SheetError when the file cannot be processed as a whole (unreadable, required
+    columns missing); then nothing is committed.
+    """
+    result = ImportResult(filename)
+    content_hash = hashlib.sha256(data).hexdigest()
+    try:
+        table = spreadsheet.read_table(data, filename)
+    except spreadsheet.UnreadableFile as exc:
+        raise SheetError(str(exc)) from None
+    hmap = map_headers(table.headers, remembered_headers(con), chosen_headers)
+    if hmap.missing:
+        names = ", ".join(FIELDS[f][0] for f in hmap.missing)
+        raise SheetError(f"{filename}: no column for {names}"
+                         + (f" (unrecognised headers: {', '.join(hmap.unknown)})" if hmap.unknown else ""))
+    rows, rejected, warnings = validate(table, hmap, clock.today())
+    result.rows = len(rows) + len(rejected)
+    result.warnings = warnings
+
+    previous = con.execute("select id from sheets where content_hash = ?", [content_hash]).fetchone()
+    if previous:
+        # The same file again: every row is a duplicate of what is already in.
+        result.sheet_id, result.already_imported = previous[0], True
+        result.duplicates = result.rows
+        return result
+
+    result.rejections = rejected
+    result.rejected = len(rejected)
+    try:
+        with db.transaction(con) as cur:
+            _write(cur, result, rows, filename, content_hash, username, source, chosen_headers or {})
+            if not commit:
+                raise _Preview
+    except _Preview:
+        return result
+    result.committed = True
+    return result
+
+
+class _Preview(Exception):
+    """Raised inside the transaction to roll a preview back."""
+
+
+def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, username, source, chosen):
+    now = clock.now()
+    result.sheet_id = db.run(cur, "sheets/insert", {
+        "filename": filename, "content_hash": content_hash, "source": source, "now": now,
+        "username": username}).fetchone()[0]
+
+    # Incidents already known whose date disagrees with this sheet: a typo somewhere; reject, don't guess.
+    refs = sorted({r.police_ref for r in rows})
+    known = dict(db.run(cur, "sheets/known_incidents", {"refs": refs}).fetchall()) if refs else {}
+    existing_pairs = set(db.run(cur, "sheets/known_pairs", {"refs": refs}).fetchall()) if refs else set()
+    seen_pairs, first_date, keep = set(), {}, []
+    for r in rows:
+        pair = (r.police_ref, *r.child_key)
+        if pair in existing_pairs or pair in seen_pairs:
+            result.duplicates += 1
+            continue
+        when = known.get(r.police_ref) or first_date.setdefault(r.police_ref, r.incident_at)
+        if when.date() != r.incident_at.date():
+            result.rejections.append(Rejection(
+                r.number, "incident_date",
+                f"police reference {r.police_ref} is already recorded with incident date {when:%d/%m/%Y}"))
+            continue
+        seen_pairs.add(pair)
+        keep.append(r)
+    result.rejections.sort(key=lambda j: j.row)
+    result.rejected = len(result.rejections)
+    result.imported = len(keep)
+
+    if keep:
+        frame = pd.DataFrame([{
+            "sheet_row": r.number, "police_ref": r.police_ref, "incident_at": r.incident_at,
+            "has_time": r.has_time, "forename": r.forename, "surname": r.surname, "dob": r.dob,
+            "name_key": r.child_key[0], "school_text": r.school or None,
+            "school_norm": normalise.school_text(r.school), "level": r.level, "dash_risk": r.dash_risk,
+        } for r in keep])
+        frame["incident_at"] = pd.to_datetime(frame["incident_at"])
+        frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
+        _match(cur, frame)
+        params = {"sheet_id": result.sheet_id, "now": now}
+        with db.registered(cur, "sheet_rows", frame):
+            for step in ("insert_incidents", "insert_children", "insert_child_incidents"):
+                db.run(cur, f"sheets/{step}", params)
+        counts = frame["match_status"].value_counts()
+        result.matched = int(counts.get("matched", 0))
+        result.no_school = int(counts.get("no_school", 0))
+        result.needs_review = int(counts.get("review", 0) + counts.get("unknown", 0))
+        result.repeat_children = db.scalar(cur, "sheets/repeat_children", {"sheet_id": result.sheet_id})
+    if result.rejections:
+        with db.registered(cur, "rejections", pd.DataFrame([vars(j) for j in result.rejections])):
+            cur.execute("insert into rejected_rows select ?, row, field, reason from rejections", [result.sheet_id])
+    db.run(cur, "sheets/set_counts", {
+        "id": result.sheet_id, "rows_total": result.rows, "imported": result.imported,
+        "duplicates": result.duplicates, "rejected": result.rejected})
+    for key, target in chosen.items():  # the co-ordinator mapped an unknown header: remember it
+        db.run(cur, "sheets/remember_header", {"header_norm": key, "field": target or "",
+                                                       "username": username, "now": now})
+    audit.record(cur, username, "import_sheet", "sheet", result.sheet_id, filename=filename,
+                 rows=result.rows, imported=result.imported, duplicates=result.duplicates,
+                 rejected=result.rejected)
+
+
+def _match(cur, frame: pd.DataFrame) -> None:
+    """Match each distinct (typed school, child's phase) once for the whole sheet."""
+    matcher = matching.Matcher(cur)
+    phases = [matching.child_phase(d, t.date()) for d, t in zip(frame["dob"], frame["incident_at"])]
+    memo: dict[tuple[str, str], matching.Match] = {}
+    results = []
+    for typed, phase in zip(frame["school_text"].fillna(""), phases):
+        key = (normalise.school_text(typed), phase)
+        if key not in memo:
+            memo[key] = matcher.match(typed, phase)
+        results.append(memo[key])
+    frame["match_status"] = [m.status for m in results]
+    frame["urn"] = pd.array([m.urn for m in results], dtype="Int64")
+    frame["match_method"] = [m.method for m in results]
+    frame["match_reason"] = [m.reason for m in results]
+
+
+def sheets_overview(con, limit: int = 20) -> list[dict]:
+    return db.rows(con, "sheets/recent", {"limit": limit})
+
+
+def rejections_of(con, sheet_id: int) -> list[dict]:
+    return db.rows(con, "sheets/rejections", {"sheet_id": sheet_id})

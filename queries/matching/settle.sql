@@ -1,0 +1,4 @@
+update child_incidents
+set match_status = $status, urn = $urn, match_method = 'person',
+    match_reason = 'confirmed by ' || $username, matched_by = $username, matched_at = $now
+where id in (select unnest($ids::integer[]))
