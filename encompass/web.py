@@ -1,0 +1,61 @@
+"""Streamlit glue shared by app.py and the pages: the connection, the signed-in user, access checks.
+
+The only module in the package that imports Streamlit; the CLI never imports it.
+"""
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from . import auth, db, demo
+
+
+@st.cache_resource
+def _connection(path: str):
+    return db.connect(path)
+
+
+def connection():
+    """This process's one DuckDB connection, as a cursor for this script run (DuckDB 2.x
+    refuses one connection shared by threads)."""
+    return _connection(str(db.default_path())).cursor()
+
+
+def secret(name: str) -> str | None:
+    """A setting from the environment (ENCOMPASS_<NAME>) or .streamlit/secrets.toml [auth]."""
+    value = os.environ.get(f"ENCOMPASS_{name.upper()}")
+    if value:
+        return value
+    try:
+        return st.secrets.get("auth", {}).get(name)
+    except (FileNotFoundError, KeyError, AttributeError):
+        return None
+    except Exception:  # no secrets file at all
+        return None
+
+
+def current_user(con) -> auth.User | None:
+    if not st.session_state.get("authentication_status"):
+        return None
+    user = auth.get_user(con, st.session_state.get("username") or "")
+    return None if user is None or user.disabled else user
+
+
+def require(page: str):
+    """The connection and signed-in user, if they may use this page; otherwise stop (deny by default)."""
+    con = connection()
+    user = current_user(con)
+    if user is None:
+        st.error("Please log in.")
+        st.stop()
+    if not user.may_use(page):
+        st.error("You do not have access to this page.")
+        st.stop()
+    return con, user
+
+
+def demo_banner(con) -> None:
+    if demo.is_demo(con):
+        st.warning("**DEMO** — synthetic children on the real schools register. Mail goes to the outbox folder.",
+                   icon=":material/science:")

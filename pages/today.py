@@ -1,0 +1,51 @@
+"""Today: what the co-ordinator needs to do now."""
+import streamlit as st
+
+from encompass import audit, db, status, web
+
+con, user = web.require("today")
+st.title("Today")
+now = status.today(con)
+
+day = now.day
+if day.school_day and day.known:
+    st.info(day.describe(), icon=":material/school:")
+elif day.known:
+    st.warning(f"{day.describe()}. Notifications still go; schools may not read them until the next school day.",
+               icon=":material/beach_access:")
+else:
+    st.warning(day.describe() + ". Ask an administrator to import the term dates.", icon=":material/event_busy:")
+
+sheet, waiting, repeats, children = st.columns(4)
+if now.sheet_loaded:
+    latest = now.sheets_today[0]
+    sheet.metric("Daily sheet", "Loaded", f"{latest['imported_at']:%H:%M} · {latest['imported']} rows",
+                 delta_color="off")
+else:
+    sheet.metric("Daily sheet", "Not loaded yet")
+waiting.metric("Children awaiting a school", now.awaiting_school,
+               f"oldest incident {now.awaiting_oldest:%d %b}" if now.awaiting_oldest else None, delta_color="off")
+repeats.metric("Repeat children today", now.repeat_children_today, help="Seen in another incident in the last 12 months")
+children.metric("Children on today's sheets", now.children_today,
+                f"{now.matched_today} matched · {now.no_school_today} no school" if now.children_today else None,
+                delta_color="off")
+
+if not now.sheet_loaded:
+    st.page_link("pages/import_sheet.py", label="Import today's sheet", icon=":material/upload_file:")
+if now.awaiting_school:
+    st.page_link("pages/school_matching.py", label=f"Confirm schools for {now.awaiting_school} children",
+                 icon=":material/school:")
+
+if now.sheets_today:
+    st.subheader("Sheets imported today")
+    st.dataframe([{"Sheet": s["id"], "File": s["filename"], "At": f"{s['imported_at']:%H:%M}", "By": s["imported_by"],
+                   "Rows": s["rows_total"], "Imported": s["imported"], "Duplicates": s["duplicates"],
+                   "Rejected": s["rejected"]} for s in now.sheets_today], hide_index=True)
+
+if now.repeat_children_today and st.toggle("Show today's repeat children (names; the view is recorded)"):
+    rows = status.repeat_children(con)
+    with db.transaction(con) as cur:
+        audit.record(cur, user.username, "view_children", "repeat_children", None, children=len(rows))
+    st.dataframe([{"Police ref": r["police_ref"], "Child": f"{r['forename']} {r['surname']}",
+                   "DOB": f"{r['dob']:%d/%m/%Y}", "Incidents in 12 months": r["times_in_12_months"],
+                   "Siblings in incident": r["siblings"]} for r in rows], hide_index=True)
