@@ -117,7 +117,8 @@ def check_password(con, username: str, password: str) -> bool:
 
 def unlock(con, username: str, by: str) -> None:
     with db.transaction(con) as cur:
-        cur.execute("insert into login_attempts values (?, ?, true)", [username, clock.now()])
+        cur.execute("insert into login_attempts (username, attempted_at, succeeded) values (?, ?, true)",
+                    [username, clock.now()])
         audit.record(cur, by, "unlock_user", "user", username)
 
 
@@ -132,7 +133,8 @@ def locked_until(con, username: str):
 
 def record_attempt(con, username: str, succeeded: bool) -> None:
     with db.transaction(con) as cur:
-        cur.execute("insert into login_attempts values (?, ?, ?)", [username, clock.now(), succeeded])
+        cur.execute("insert into login_attempts (username, attempted_at, succeeded) values (?, ?, ?)",
+                    [username, clock.now(), succeeded])
         audit.record(cur, username, "login" if succeeded else "login_failed", "user", username)
 
 

@@ -128,7 +128,7 @@ class _Generator:
         day = start
         ref_no = 0
         weights = {}
-        while day < end:
+        while day < end - timedelta(days=1):  # yesterday's sheet is the one to import today
             weights[day] = self._day_weight(day) if self.scale <= 20 else (1.45 if day.weekday() >= 5 else 1.0)
             day += timedelta(days=1)
         base = 1750 / 365.25 / (sum(weights.values()) / len(weights))  # children a day, on average

@@ -19,7 +19,11 @@ def _connection(path: str):
 def connection():
     """This process's one DuckDB connection, as a cursor for this script run (DuckDB 2.x
     refuses one connection shared by threads)."""
-    return _connection(str(db.default_path())).cursor()
+    try:
+        return _connection(str(db.default_path())).cursor()
+    except db.DatabaseLocked as exc:
+        st.error(f"Encompass Desk cannot open its database: {exc}.")
+        st.stop()
 
 
 def secret(name: str) -> str | None:

@@ -63,9 +63,10 @@ if upload is not None:
     if done:
         st.success(f"Imported as sheet {done.sheet_id}.")
         if done.needs_review:
-            st.page_link("pages/school_matching.py", label=f"Confirm schools for {done.needs_review} children",
+            st.page_link("pages/school_matching.py", label=f"Confirm the school of {done.needs_review} "
+                         + ("child" if done.needs_review == 1 else "children"),
                          icon=":material/school:")
-    elif not result.already_imported and st.button(f"Import {preview.imported} rows", type="primary",
+    elif not result.already_imported and st.button(f"Import {preview.imported} row{'s' if preview.imported != 1 else ''}", type="primary",
                                                    disabled=preview.imported == 0 and preview.rejected == 0):
         try:
             committed = sheets.import_sheet(con, data, upload.name, user.username, chosen_headers=chosen)

@@ -1,4 +1,6 @@
 """School matching: children whose school needs a person, with ranked candidates and reasons."""
+import re
+
 import streamlit as st
 
 from encompass import audit, db, matching, web
@@ -8,6 +10,8 @@ st.title("School matching")
 st.caption("A notification sent to the wrong school is a data breach: only safe matches are made automatically. "
            "Your decision is remembered for this spelling on later sheets.")
 
+if done := st.session_state.pop("matching_done", None):
+    st.success(done)
 groups = matching.queue(con)
 if not groups:
     st.success("Every child has a school, or is recorded as having none.")
@@ -22,7 +26,8 @@ for g in groups:
     phases = [matching.child_phase(dob, day) for dob, day in zip(g["dobs"], g["incident_dates"])]
     ages = [(day - dob).days // 365 for dob, day in zip(g["dobs"], g["incident_dates"])]
     typed = g["school_text"] or "(no school given)"
-    with st.container(border=True):
+    slug = re.sub(r"[^a-z0-9]+", "-", g["group_key"])
+    with st.container(border=True, key=f"group-{slug}"):
         st.markdown(f"#### {typed}")
         st.caption(f"{g['children']} child{'ren' if g['children'] > 1 else ''} · ages {', '.join(map(str, ages))} · "
                    f"police refs {', '.join(dict.fromkeys(g['police_refs']))} · {g['reason'] or ''}")
@@ -49,5 +54,6 @@ for g in groups:
         if st.button("Confirm", key=f"confirm:{key}", disabled=choice is None or (choice == OTHER and urn is None)):
             outcome = "school" if urn is not None else choice
             settled = matching.resolve(con, ids, outcome, urn, user.username)
-            st.toast(f"Recorded for {settled} child{'ren' if settled != 1 else ''}.")
+            st.session_state["matching_done"] = (f"{typed}: recorded for {settled} "
+                                                 f"child{'ren' if settled != 1 else ''}.")
             st.rerun()

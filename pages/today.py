@@ -10,7 +10,7 @@ now = status.today(con)
 day = now.day
 if day.school_day and day.known:
     st.info(day.describe(), icon=":material/school:")
-elif day.known:
+elif day.kind != "unknown":
     st.warning(f"{day.describe()}. Notifications still go; schools may not read them until the next school day.",
                icon=":material/beach_access:")
 else:
@@ -20,20 +20,22 @@ sheet, waiting, repeats, children = st.columns(4)
 if now.sheet_loaded:
     latest = now.sheets_today[0]
     sheet.metric("Daily sheet", "Loaded", f"{latest['imported_at']:%H:%M} · {latest['imported']} rows",
-                 delta_color="off")
+                 delta_color="off", delta_arrow="off")
 else:
-    sheet.metric("Daily sheet", "Not loaded yet")
+    sheet.metric("Daily sheet", "Not yet")
 waiting.metric("Children awaiting a school", now.awaiting_school,
-               f"oldest incident {now.awaiting_oldest:%d %b}" if now.awaiting_oldest else None, delta_color="off")
+               f"oldest incident {now.awaiting_oldest:%d %b}" if now.awaiting_oldest else None,
+               delta_color="off", delta_arrow="off")
 repeats.metric("Repeat children today", now.repeat_children_today, help="Seen in another incident in the last 12 months")
 children.metric("Children on today's sheets", now.children_today,
                 f"{now.matched_today} matched · {now.no_school_today} no school" if now.children_today else None,
-                delta_color="off")
+                delta_color="off", delta_arrow="off")
 
 if not now.sheet_loaded:
     st.page_link("pages/import_sheet.py", label="Import today's sheet", icon=":material/upload_file:")
 if now.awaiting_school:
-    st.page_link("pages/school_matching.py", label=f"Confirm schools for {now.awaiting_school} children",
+    st.page_link("pages/school_matching.py", label=f"Confirm the school of {now.awaiting_school} "
+                 + ("child" if now.awaiting_school == 1 else "children"),
                  icon=":material/school:")
 
 if now.sheets_today:

@@ -155,7 +155,9 @@ create table users (
     created_at     timestamp not null
 );
 
+create sequence seq_login_attempts start 1;
 create table login_attempts (
+    id            bigint primary key default nextval('seq_login_attempts'),
     username      varchar not null,
     attempted_at  timestamp not null,
     succeeded     boolean not null

@@ -1,7 +1,7 @@
 -- Users with whether each is locked out now (the last $limit attempts all failed, within the window).
 with recent as (
-    select username, attempted_at, succeeded,
-           row_number() over (partition by username order by attempted_at desc) as n
+    select username, attempted_at, succeeded, id,
+           row_number() over (partition by username order by attempted_at desc, id desc) as n
     from login_attempts
 ),
 lock_state as (

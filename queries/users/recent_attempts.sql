@@ -2,5 +2,5 @@
 select attempted_at, succeeded
 from login_attempts
 where username = $username
-order by attempted_at desc
+order by attempted_at desc, id desc
 limit $limit

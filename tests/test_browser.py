@@ -1,0 +1,130 @@
+"""The key morning journey in a real Chromium against the real app server (Playwright)."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from encompass import clock, db, demo
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(demo_template, tmp_path):
+    path = tmp_path / "browser.duckdb"
+    shutil.copy(demo_template, path)
+    con = db.connect(path)
+    example = demo.write_example_sheet(con, tmp_path / "sheets", clock.today())
+    con.close()  # the app must be the only process holding the file
+    port = free_port()
+    env = dict(os.environ, ENCOMPASS_DB=str(path))
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("the app did not start: " + proc.stdout.read().decode()[-2000:])
+    yield url, example, path
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture
+def page():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is required for browser tests: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        pg = browser.new_page(viewport={"width": 1280, "height": 900})
+        pg.set_default_timeout(30_000)
+        yield pg
+        browser.close()
+
+
+def heading(page, text):
+    return page.get_by_role("heading", name=text, exact=True)
+
+
+def settled(page):
+    """Wait until the app is connected and its script run has finished."""
+    page.wait_for_selector("[data-testid=stApp][data-test-connection-state=CONNECTED]"
+                           "[data-test-script-state=notRunning]")
+
+
+def log_in(page, url, username):
+    page.goto(url)
+    settled(page)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_path):
+    url, example, _ = server
+    log_in(page, url, "coordinator")
+    heading(page, "Today").wait_for()
+    page.get_by_text("Not yet").wait_for()
+
+    # Import the night's sheet: the report names each bad row and why.
+    page.get_by_role("link", name="Import").first.click()
+    heading(page, "Import the daily sheet").wait_for()
+    page.locator("input[type=file]").set_input_files(str(example))
+    page.get_by_role("heading", name="Rejected rows").wait_for()
+    page.get_by_role("button", name=re.compile(r"Import \d+ rows?")).click()
+    page.get_by_text(re.compile(r"Imported as sheet \d+")).wait_for()
+    page.screenshot(path=str(tmp_path / "import.png"))
+
+    # Confirm the ambiguous school.
+    page.get_by_role("link", name="School matching").first.click()
+    heading(page, "School matching").wait_for()
+    card = page.locator(".st-key-group-belvidere")
+    card.get_by_text("Belvidere Primary School (URN 123437").click()
+    card.get_by_role("button", name="Confirm").click()
+    page.get_by_text("Belvidere: recorded for 1 child.").wait_for()
+
+    # Today has changed.
+    page.get_by_role("link", name="Today").first.click()
+    heading(page, "Today").wait_for()
+    page.get_by_text("Loaded").first.wait_for()
+    page.screenshot(path=str(tmp_path / "today.png"))
+
+    # A manager cannot reach Import, even by its URL.
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_role("textbox", name="Username").wait_for()
+    log_in(page, url, "manager")
+    heading(page, "My account").wait_for()
+    page.goto(url + "/import")
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("textbox", name="Username").or_(heading(page, "My account")).first.wait_for()
+    time.sleep(1)
+    assert heading(page, "Import the daily sheet").count() == 0
+    assert page.get_by_role("link", name="Import").count() == 0

@@ -1,0 +1,219 @@
+"""Every page through Streamlit's AppTest, on a real demo database: access per role, and the journeys."""
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from encompass import auth, db, demo, matching
+
+from .conftest import ROOT, child_row, xlsx_bytes
+
+APP = str(ROOT / "app.py")
+PAGE_TITLES = {"today": "Today", "import": "Import the daily sheet", "matching": "School matching",
+               "users": "Users", "account": "My account"}
+ROLE_USERS = {"coordinator": "coordinator", "manager": "manager", "triage": "triage-police", "admin": "admin"}
+
+
+def signed_in(username: str) -> AppTest:
+    """The app with this user already past the login form (the form itself is tested below)."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = username
+    return at.run()
+
+
+def titles(at: AppTest) -> list[str]:
+    return [t.value for t in at.title]
+
+
+def test_login_form_lets_the_coordinator_in(demo_db):
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("DEMO" in w.value for w in at.warning)
+    assert titles(at) == []  # nothing but the login form before logging in
+    at.text_input[0].input("coordinator")
+    at.text_input[1].input(demo.DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert titles(at) == ["Today"]
+    con = db.connect(demo_db)
+    try:
+        assert con.execute("select succeeded from login_attempts where username = 'coordinator'").fetchall() == [(True,)]
+    finally:
+        con.close()
+
+
+def test_five_wrong_passwords_lock_the_account_on_the_server(demo_db):
+    for attempt in range(5):
+        at = AppTest.from_file(APP, default_timeout=60).run()  # a new browser session each time
+        at.text_input[0].input("manager")
+        at.text_input[1].input(f"wrong-{attempt}")
+        at.button[0].click().run()
+        assert titles(at) == []
+    assert any("locked until" in e.value for e in at.error)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input[0].input("manager")
+    at.text_input[1].input(demo.DEMO_PASSWORD)  # the right password no longer opens it
+    at.button[0].click().run()
+    assert titles(at) == []
+    assert any("locked" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("role", sorted(ROLE_USERS))
+@pytest.mark.parametrize("page", sorted(auth.PAGES))
+def test_page_access_matrix(demo_db, role, page):
+    at = signed_in(ROLE_USERS[role])
+    assert not at.exception
+    path, _, _, roles = auth.PAGES[page]
+    if role in roles:
+        at.switch_page(path).run()
+        assert not at.exception
+        assert titles(at)[0] == PAGE_TITLES[page]
+    else:  # never registered for this role, so there is nothing to switch to (the browser test tries the URL)
+        with pytest.raises(ValueError, match="Could not find a navigation page"):
+            at.switch_page(path)
+
+
+@pytest.mark.parametrize("page", ["import", "matching", "today", "users"])
+def test_each_page_checks_again_when_run_directly(demo_db, page):
+    at = AppTest.from_file(str(ROOT / auth.PAGES[page][0]), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = "manager"
+    at.run()
+    assert [e.value for e in at.error] == ["You do not have access to this page."]
+    assert PAGE_TITLES[page] not in titles(at)
+
+
+def test_a_disabled_user_is_shut_out_mid_session(demo_db):
+    con = db.connect(demo_db)
+    auth.set_disabled(con, "coordinator", True, by="admin")
+    con.close()
+    at = signed_in("coordinator")
+    assert titles(at) == []
+
+
+def test_import_page_reports_every_rejected_row_then_commits(demo_db):
+    data = xlsx_bytes([child_row(ref="P/1"), child_row(ref="P/2", dob="31/02/2015"),
+                       child_row(ref="P/3", forename="Bo", school="Belvidere")])
+    at = signed_in("coordinator")
+    at.switch_page("pages/import_sheet.py").run()
+    at.file_uploader[0].upload("sheet.xlsx", data).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert (metrics["Rows"], metrics["To import"], metrics["Rejected"]) == ("3", "2", "1")
+    rejected = at.dataframe[0].value
+    assert list(rejected["Row"]) == [3] and list(rejected["Field"]) == ["Date of birth"]
+    con = db.connect(demo_db)
+    before = con.execute("select count(*) from sheets").fetchone()[0]
+    con.close()
+    [b for b in at.button if b.label.startswith("Import 2 rows")][0].click().run()
+    assert not at.exception
+    assert any("Imported as sheet" in s.value for s in at.success)
+    con = db.connect(demo_db)
+    try:
+        assert con.execute("select count(*) from sheets").fetchone()[0] == before + 1
+        assert con.execute("select count(*) from incidents where police_ref like 'P/%'").fetchone()[0] == 2
+    finally:
+        con.close()
+
+
+def test_import_page_maps_an_unknown_header(demo_db):
+    headers = ["Crime Number", "Date of Incident", "Child Forename", "Child Surname", "DOB"]
+    data = xlsx_bytes([["C/77", "10/11/2026", "Ada", "Testington", "01/01/2014"]], headers=headers)
+    at = signed_in("coordinator")
+    at.switch_page("pages/import_sheet.py").run()
+    at.file_uploader[0].upload("sheet.xlsx", data).run()
+    assert any("Police reference" in e.value for e in at.error)
+    at.selectbox[0].select("police_ref").run()
+    assert not at.error
+    [b for b in at.button if b.label.startswith("Import 1 row")][0].click().run()
+    con = db.connect(demo_db)
+    try:
+        assert con.execute("select field from header_mappings where header_norm = 'crime number'").fetchone() == ("police_ref",)
+    finally:
+        con.close()
+
+
+def test_matching_page_confirms_a_school_and_today_changes(demo_db):
+    con = db.connect(demo_db)
+    from encompass import sheets
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="Q/1", school="Belvidere")]), "q.xlsx", "coordinator")
+    waiting_before = len(matching.queue(con))
+    con.close()
+    at = signed_in("coordinator")
+    today_before = {m.label: m.value for m in at.metric}["Children awaiting a school"]
+    at.switch_page("pages/school_matching.py").run()
+    assert not at.exception
+    group = next(i for i, m in enumerate(at.markdown) if "Belvidere" in m.value)
+    radio = next(r for r in at.radio if r.key.startswith("choice:belvidere"))
+    radio.set_value(123437).run()
+    at.button(key="confirm:belvidere").click().run()
+    assert not at.exception and group is not None
+    con = db.connect(demo_db)
+    try:
+        assert len(matching.queue(con)) == waiting_before - 1
+        assert con.execute("select urn from school_aliases where text_norm = 'belvidere'").fetchone() == (123437,)
+    finally:
+        con.close()
+    at.switch_page("pages/today.py").run()
+    assert int({m.label: m.value for m in at.metric}["Children awaiting a school"]) == int(today_before) - 1
+
+
+def test_names_on_the_matching_page_are_shown_only_on_request_and_audited(demo_db):
+    con = db.connect(demo_db)
+    from encompass import sheets
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="N/1", forename="Visible", school="Belvidere")]), "n.xlsx", "x")
+    con.close()
+    at = signed_in("coordinator")
+    at.switch_page("pages/school_matching.py").run()
+    assert not any("Visible" in m.value for m in at.markdown)
+    at.toggle[0].set_value(True).run()
+    assert any("Visible Testington" in m.value for m in at.markdown)
+    con = db.connect(demo_db)
+    try:
+        assert con.execute("select count(*) from audit_log where action = 'view_children'").fetchone()[0] >= 1
+    finally:
+        con.close()
+
+
+def test_admin_adds_a_user(demo_db):
+    at = signed_in("admin")
+    at.switch_page("pages/users.py").run()
+    at.text_input[0].input("newnurse")
+    at.text_input[1].input("New Nurse")
+    at.multiselect[0].set_value(["triage"])
+    at.text_input[3].input("Health")
+    at.text_input[4].input("a-long-password")
+    at.button[0].click().run()
+    assert not at.exception
+    con = db.connect(demo_db)
+    try:
+        assert auth.get_user(con, "newnurse").agency == "Health"
+    finally:
+        con.close()
+
+
+def test_change_my_password(demo_db):
+    at = signed_in("manager")
+    at.switch_page("pages/account.py").run()
+    at.text_input[0].input(demo.DEMO_PASSWORD)
+    at.text_input[1].input("another-long-password")
+    at.text_input[2].input("another-long-password")
+    at.button[0].click().run()
+    assert [s.value for s in at.success] == ["Password changed."]
+    con = db.connect(demo_db)
+    try:
+        assert auth.check_password(con, "manager", "another-long-password")
+    finally:
+        con.close()
+
+
+def test_outside_demo_mode_a_weak_cookie_key_stops_the_app(demo_db, monkeypatch):
+    con = db.connect(demo_db)
+    con.execute("delete from settings where key = 'demo'")
+    con.close()
+    monkeypatch.setenv("ENCOMPASS_COOKIE_KEY", "short")
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert any("cannot start" in e.value and "too short" in e.value for e in at.error)
+    assert not at.text_input  # no login form
