@@ -91,7 +91,7 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
                 db.run(cur, "users/insert", {
                     "username": username, "display_name": name, "email": f"{username}@council.example.org",
                     "password_hash": gen.password_hash, "roles": roles, "agency": agency, "now": clock.now()})
-        _write_contacts(cur, rng, open_schools)
+        _write_contacts(cur, rng, db.rows(cur, "demo/open_schools", {"home": None}))
         db.set_setting(cur, "demo", "true")
         audit.record(cur, "system", "demo_data", None, None, scale=scale, seed=seed, years=years)
     counts = {k: int(len(v)) for k, v in frames.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from . import audit, clock, db, normalise
 
@@ -80,6 +80,8 @@ class Matcher:
         self.aliases = {r[0]: r[1:] for r in con.execute(
             "select text_norm, outcome, urn, flagged from school_aliases").fetchall()}
         self._names = [(urn, s["name_norm"]) for urn, s in self.schools.items() if s["name_norm"]]
+        self._norms = [name for _, name in self._names]
+        self._scores: dict[str, tuple] = {}  # typed name -> (score per school, words-subset per school)
 
     def resolve(self, urn: int) -> int:
         """Follow successor links from a closed school to the one that replaced it."""
@@ -93,17 +95,32 @@ class Matcher:
         s = self.schools.get(urn)
         return bool(s and s["status"] == "Open" and s["in_register"])
 
+    def prime(self, norms) -> None:
+        """Score many typed names against the register in one batch (a whole sheet at once)."""
+        todo = sorted({n for n in norms if n and n not in self._scores})
+        if not todo or not self._norms:
+            return
+        ratio = process.cdist(todo, self._norms, scorer=fuzz.ratio, workers=-1) / 100
+        subset = process.cdist(todo, self._norms, scorer=fuzz.token_set_ratio, workers=-1) / 100
+        for i, norm in enumerate(todo):
+            self._scores[norm] = (0.6 * ratio[i] + 0.4 * subset[i], subset[i])
+
     def candidates(self, norm: str, limit: int = 8) -> list[Candidate]:
-        best: dict[int, Candidate] = {}
+        # Score against every school at once in rapidfuzz's C code; the Python loop only sees the few
+        # names worth showing.
+        if norm not in self._scores:
+            self.prime([norm])
+        scores, subset = self._scores[norm]
         typed_words = set(norm.split())
-        for urn, name_norm in self._names:
+        best: dict[int, Candidate] = {}
+        # token_set_ratio is 100 exactly when one name's words all appear in the other
+        for i in ((scores >= CANDIDATE_SCORE) | (subset >= 1.0)).nonzero()[0]:
+            urn, name_norm = self._names[i]
             contains_all = typed_words <= set(name_norm.split())
             if name_norm == norm:
                 score, why = 1.0, "same name"
             else:
-                ratio = fuzz.ratio(norm, name_norm) / 100
-                subset = fuzz.token_set_ratio(norm, name_norm) / 100
-                score = 0.6 * ratio + 0.4 * subset
+                score = float(scores[i])
                 why = "the name has every typed word" if contains_all else "similar name"
             if score < CANDIDATE_SCORE and not contains_all:
                 continue

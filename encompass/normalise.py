@@ -1,6 +1,7 @@
 """Text normalisation for the two things officers type: children's names and school names."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -8,6 +9,8 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def _ascii_lower(text: str) -> str:
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
@@ -44,6 +47,7 @@ _PHRASES = [
 _PHRASES = [(re.compile(p), r) for p, r in _PHRASES]
 
 
+@functools.lru_cache(maxsize=65536)  # a sheet repeats the same few hundred school spellings
 def school_text(text: str | None) -> str:
     """A typed or registered school name reduced to comparable words.
 

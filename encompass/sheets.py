@@ -134,10 +134,10 @@ class Row:
     school: str
     level: int | None
     dash_risk: str | None
+    child_key: tuple[str, date] = field(init=False)  # the child's identity: normalised name and DOB
 
-    @property
-    def child_key(self) -> tuple[str, date]:
-        return normalise.name_key(self.forename, self.surname), self.dob
+    def __post_init__(self):
+        self.child_key = (normalise.name_key(self.forename, self.surname), self.dob)
 
 
 def _age(dob: date, on: date) -> int:
@@ -329,11 +329,12 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
 def _match(cur, frame: pd.DataFrame) -> None:
     """Match each distinct (typed school, child's phase) once for the whole sheet."""
     matcher = matching.Matcher(cur)
+    matcher.prime(frame["school_norm"])
     phases = [matching.child_phase(d, t.date()) for d, t in zip(frame["dob"], frame["incident_at"])]
     memo: dict[tuple[str, str], matching.Match] = {}
     results = []
     for typed, phase in zip(frame["school_text"].fillna(""), phases):
-        key = (normalise.school_text(typed), phase)
+        key = (normalise.school_text(typed), phase)  # cached: computed for school_norm already
         if key not in memo:
             memo[key] = matcher.match(typed, phase)
         results.append(memo[key])

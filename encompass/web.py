@@ -61,5 +61,6 @@ def require(page: str):
 
 def demo_banner(con) -> None:
     if demo.is_demo(con):
-        st.warning("**DEMO** — synthetic children on the real schools register. Mail goes to the outbox folder.",
+        st.warning("**DEMO** — synthetic children on the real schools register; contact addresses are example.org, "
+                   "so nothing can reach a real school.",
                    icon=":material/science:")
