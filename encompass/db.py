@@ -124,9 +124,12 @@ def registered(cur, name: str, frame) -> Iterator[None]:
     cur.register(name, frame)
     try:
         yield
-    finally:
-        cur.complete()
-        cur.unregister(name)
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # keep the first error, not a follow-on one
+            cur.unregister(name)
+        raise
+    cur.complete()
+    cur.unregister(name)
 
 
 def rows(con, name: str, params=None) -> list[dict]:

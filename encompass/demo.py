@@ -106,6 +106,7 @@ class _Generator:
         self.primaries, self.secondaries = primaries, secondaries
         self.children: list[Child] = []
         self.by_surname: dict[str, list[Child]] = {}
+        self.identities: set[tuple[str, date]] = set()
         self.matcher = matching.Matcher(con)
         self.memo: dict = {}
         self.password_hash = auth.hash_password(DEMO_PASSWORD)
@@ -216,8 +217,12 @@ class _Generator:
             school = None
         else:
             school = rng.choice(self.primaries if phase == "primary" else self.secondaries)
-        child = Child(rng.choice(FORENAMES), surname, dob, school["urn"] if school else None,
-                      school["name"] if school else "")
+        forename = rng.choice(FORENAMES)
+        while (identity := (normalise.name_key(forename, surname), dob)) in self.identities:
+            # Name and DOB are a child's identity: a second child may not share both.
+            forename, dob = rng.choice(FORENAMES), dob - timedelta(days=1)
+        self.identities.add(identity)
+        child = Child(forename, surname, dob, school["urn"] if school else None, school["name"] if school else "")
         self.children.append(child)
         self.by_surname.setdefault(surname, []).append(child)
         return child

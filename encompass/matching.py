@@ -100,8 +100,9 @@ class Matcher:
         todo = sorted({n for n in norms if n and n not in self._scores})
         if not todo or not self._norms:
             return
-        ratio = process.cdist(todo, self._norms, scorer=fuzz.ratio, workers=-1) / 100
-        subset = process.cdist(todo, self._norms, scorer=fuzz.token_set_ratio, workers=-1) / 100
+        workers = -1 if len(todo) > 64 else 1  # threads cost more than they save on a few names
+        ratio = process.cdist(todo, self._norms, scorer=fuzz.ratio, workers=workers) / 100
+        subset = process.cdist(todo, self._norms, scorer=fuzz.token_set_ratio, workers=workers) / 100
         for i, norm in enumerate(todo):
             self._scores[norm] = (0.6 * ratio[i] + 0.4 * subset[i], subset[i])
 

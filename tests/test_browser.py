@@ -71,7 +71,7 @@ def page():
 
 
 def heading(page, text):
-    return page.get_by_role("heading", name=text, exact=True)
+    return page.get_by_role("heading", name=text, exact=True).first  # a rerun may briefly show two
 
 
 def settled(page):
@@ -82,6 +82,10 @@ def settled(page):
 
 def log_in(page, url, username):
     page.goto(url)
+    # The remember-me cookie component loads in an iframe and then reruns the script once; typing
+    # before that rerun is lost, as it would be for a person typing within the first second.
+    page.locator("iframe").first.wait_for(state="attached")
+    time.sleep(0.5)
     settled(page)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(demo.DEMO_PASSWORD)
