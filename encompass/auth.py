@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import bcrypt
 
@@ -94,7 +94,8 @@ def get_user(con, username: str) -> User | None:
 
 
 def list_users(con) -> list[dict]:
-    return db.rows(con, "users/list", {"since": clock.now() - LOCK_FOR, "limit": LOCK_AFTER})
+    locked = locks(con)
+    return [dict(u, locked=u["username"] in locked) for u in db.rows(con, "users/list")]
 
 
 def set_disabled(con, username: str, disabled: bool, by: str) -> None:
@@ -122,13 +123,24 @@ def unlock(con, username: str, by: str) -> None:
         audit.record(cur, by, "unlock_user", "user", username)
 
 
-def locked_until(con, username: str):
-    """When the lock on this username ends, or None: LOCK_AFTER failures in a row within LOCK_FOR."""
-    attempts = db.run(con, "users/recent_attempts", {"username": username, "limit": LOCK_AFTER}).fetchall()
-    if len(attempts) < LOCK_AFTER or any(ok for _, ok in attempts):
-        return None
-    until = attempts[0][0] + LOCK_FOR
-    return until if until > clock.now() else None
+def locks(con) -> dict[str, datetime]:
+    """Usernames locked now, with when each lock ends: the last LOCK_AFTER attempts all failed,
+    the latest of them within LOCK_FOR. One query for every user."""
+    latest: dict[str, list] = {}
+    for username, at, ok in db.run(con, "users/recent_attempts", {"limit": LOCK_AFTER}).fetchall():
+        latest.setdefault(username, []).append((at, ok))
+    now = clock.now()
+    found = {}
+    for username, attempts in latest.items():
+        if len(attempts) == LOCK_AFTER and not any(ok for _, ok in attempts):
+            until = attempts[0][0] + LOCK_FOR
+            if until > now:
+                found[username] = until
+    return found
+
+
+def locked_until(con, username: str) -> datetime | None:
+    return locks(con).get(username)
 
 
 def record_attempt(con, username: str, succeeded: bool) -> None:
@@ -144,9 +156,9 @@ def credentials(con) -> dict:
     Disabled users are left out. A locked user carries a failed-attempt count at the library's
     limit, so the library refuses the login before it even checks the password.
     """
-    users = {}
+    users, locked_now = {}, locks(con)
     for row in db.rows(con, "users/active"):
-        locked = locked_until(con, row["username"]) is not None
+        locked = row["username"] in locked_now
         users[row["username"]] = {
             "name": row["display_name"], "email": row["email"] or f"{row['username']}@localhost",
             "password": row["password_hash"], "roles": row["roles"].split(","),

@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import auth, calendar, db, demo, matching, schools, sheets, status
+from . import auth, calendar, clock, db, demo, matching, schools, sheets, status
 
 
 class CommandError(Exception):
@@ -156,7 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         con = db.connect(args.db)
         try:
             if args.command == "demo" and args.if_empty and status.counts(con)["sheets"]:
-                _out(args, {"skipped": True}, "the database already has data: demo skipped")
+                data, text = {"skipped": True}, "the database already has data: demo skipped"
+                if args.example and demo.is_demo(con):  # a new day wants a new example sheet
+                    data["example_sheet"] = str(demo.write_example_sheet(con, db.ROOT / "data" / "demo", clock.today()))
+                    text += f"; today's example sheet: {data['example_sheet']}"
+                _out(args, data, text)
                 return 0
             COMMANDS[args.command](con, args)
         finally:

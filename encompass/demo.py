@@ -307,18 +307,21 @@ def write_example_sheet(con, folder: Path, day: date, rng: random.Random | None 
     incident = day - timedelta(days=1)
     repeat = con.execute("select forename, surname, dob from children order by id desc limit 1").fetchone()
     d = f"{incident:%d/%m/%Y}"
+
+    def ref(n: int) -> str:  # a new reference every day, as the police's are
+        return f"DEMO/{day:%m%d}{n:02d}/{day:%y}"
     rows = [
-        ["DEMO/T0001/%s" % f"{day:%y}", d, "21:40", "Poppy", "Testington", "14/03/2016", "Hinstock Primary", "Level 2", "Medium"],
-        ["DEMO/T0001/%s" % f"{day:%y}", d, "21:40", "Rory", "Testington", "02/11/2012", "Hadley Learning Community", "Level 2", "Medium"],
-        ["DEMO/T0002/%s" % f"{day:%y}", d, "23:05", "Sid", "Exampleton", "30/06/2014", "St Marys C of E Primary", "Level 3", "High"],
-        ["DEMO/T0003/%s" % f"{day:%y}", d, "18:15", "Tess", "Mockford", "05/09/2018", "Belvidere", "Level 1", "Standard"],
-        ["DEMO/T0004/%s" % f"{day:%y}", d, "02:30", "Uri", "Fakeley", "12/01/2023", "Pre-school", "Level 2", "Standard"],
-        ["DEMO/T0005/%s" % f"{day:%y}", d, "19:00", "Vera", "Dummett", "31/02/2013", "Idsall School", "Level 2", "Medium"],
-        ["DEMO/T0006/%s" % f"{day:%y}", d, "20:20", "Wes", "Demoson", "01/01/2000", "Meole Brace School", "Level 1", "Standard"],
+        [ref(1), d, "21:40", "Poppy", "Testington", "14/03/2016", "Hinstock Primary", "Level 2", "Medium"],
+        [ref(1), d, "21:40", "Rory", "Testington", "02/11/2012", "Hadley Learning Community", "Level 2", "Medium"],
+        [ref(2), d, "23:05", "Sid", "Exampleton", "30/06/2014", "St Marys C of E Primary", "Level 3", "High"],
+        [ref(3), d, "18:15", "Tess", "Mockford", "05/09/2018", "Belvidere", "Level 1", "Standard"],
+        [ref(4), d, "02:30", "Uri", "Fakeley", "12/01/2023", "Pre-school", "Level 2", "Standard"],
+        [ref(5), d, "19:00", "Vera", "Dummett", "31/02/2013", "Idsall School", "Level 2", "Medium"],
+        [ref(6), d, "20:20", "Wes", "Demoson", "01/01/2000", "Meole Brace School", "Level 1", "Standard"],
         ["", d, "20:20", "Xena", "Pretendly", "04/04/2015", "Crowmoor Primary", "Level 1", "Standard"],
     ]
     if repeat:
-        rows.append(["DEMO/T0007/%s" % f"{day:%y}", d, "22:10", repeat[0], repeat[1], f"{repeat[2]:%d/%m/%Y}",
+        rows.append([ref(7), d, "22:10", repeat[0], repeat[1], f"{repeat[2]:%d/%m/%Y}",
                      "Lakelands Academy", "Level 2", "High"])
     frame = pd.DataFrame(rows, columns=["Police Ref", "Incident Date", "Time", "Child Forename", "Child Surname",
                                         "D.O.B", "School Attended", "Concern Level", "DASH Risk"])

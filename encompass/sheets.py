@@ -241,17 +241,15 @@ def import_sheet(con, data: bytes, filename: str, username: str, source: str = "
     result.rows = len(rows) + len(rejected)
     result.warnings = warnings
 
-    previous = con.execute("select id from sheets where content_hash = ?", [content_hash]).fetchone()
-    if previous:
-        # The same file again: every row is a duplicate of what is already in.
-        result.sheet_id, result.already_imported = previous[0], True
-        result.duplicates = result.rows
-        return result
-
-    result.rejections = rejected
-    result.rejected = len(rejected)
     try:
         with db.transaction(con) as cur:
+            # Checked inside the write lock, so two people importing one file cannot both succeed.
+            previous = cur.execute("select id from sheets where content_hash = ?", [content_hash]).fetchone()
+            if previous:  # the same file again: every row is a duplicate of what is already in
+                result.sheet_id, result.already_imported = previous[0], True
+                result.duplicates = result.rows
+                return result
+            result.rejections, result.rejected = rejected, len(rejected)
             _write(cur, result, rows, filename, content_hash, username, source, chosen_headers or {})
             if not commit:
                 raise _Preview

@@ -32,11 +32,16 @@ if upload is not None:
                                   key=f"map:{file_key}:{header}")
             chosen[sheets.header_key(header)] = choice
 
-    try:
-        preview = sheets.import_sheet(con, data, upload.name, user.username, chosen_headers=chosen, commit=False)
-    except sheets.SheetError as exc:
-        st.error(str(exc))
-        st.stop()
+    # The preview is the whole import rolled back; keep it while neither the file nor the mapping changes.
+    preview_key = f"preview:{file_key}:{sorted(chosen.items())}"
+    if preview_key not in st.session_state:
+        try:
+            st.session_state[preview_key] = sheets.import_sheet(con, data, upload.name, user.username,
+                                                                chosen_headers=chosen, commit=False)
+        except sheets.SheetError as exc:
+            st.error(str(exc))
+            st.stop()
+    preview = st.session_state[preview_key]
 
     done = st.session_state.get(f"imported:{file_key}")
     result = done or preview
