@@ -26,6 +26,8 @@ PAGES: dict[str, tuple[str, str, str, frozenset[str]]] = {
     "import": ("pages/import_sheet.py", "Import", ":material/upload_file:", frozenset({"coordinator", "admin"})),
     "matching": ("pages/school_matching.py", "School matching", ":material/school:",
                  frozenset({"coordinator", "admin"})),
+    "schools": ("pages/schools.py", "Schools & contacts", ":material/contact_mail:",
+                frozenset({"coordinator", "admin"})),
     "users": ("pages/users.py", "Users", ":material/group:", frozenset({"admin"})),
     "account": ("pages/account.py", "My account", ":material/person:", frozenset(ROLES)),
 }

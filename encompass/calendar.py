@@ -77,12 +77,13 @@ class Calendar:
     def __init__(self, con, urn: int | None = None):
         self.bank = dict(con.execute("select day, name from bank_holidays").fetchall())
         periods = db.rows(con, "calendar/periods_for", {"urn": urn})
-        own = [p for p in periods if p["urn"] is not None]
-        # A school with its own calendar uses it instead of the LA's, not as well as it.
-        self.periods = own or periods
+        self.own = [p for p in periods if p["urn"] is not None]
+        self.la = [p for p in periods if p["urn"] is None]
 
     def day(self, day: date) -> Day:
-        periods = [p for p in self.periods if p["start_date"] <= day <= p["end_date"]]
+        # A school's own periods (an academy's calendar) win on the days they cover; the LA's elsewhere.
+        periods = ([p for p in self.own if p["start_date"] <= day <= p["end_date"]]
+                   or [p for p in self.la if p["start_date"] <= day <= p["end_date"]])
         known = any(p["kind"] in ("term", "holiday") for p in periods)
         if day.weekday() >= 5:
             return Day(day, False, "weekend", "weekend", known or day in self.bank)
@@ -104,6 +105,35 @@ class Calendar:
                 return day, known
             day += timedelta(days=1)
         raise CalendarError("no school day within a year: check the calendar")
+
+
+def school_periods(con, urn: int) -> list[dict]:
+    return db.rows(con, "calendar/school_periods", {"urn": urn})
+
+
+def add_school_period(con, urn: int, kind: str, name: str, start: date, end: date, username: str) -> None:
+    """A school's own term, holiday or non-pupil day, overriding the LA's calendar on those dates."""
+    if kind not in KINDS:
+        raise CalendarError(f"kind must be one of {', '.join(KINDS)}")
+    if end < start:
+        raise CalendarError("the end date is before the start date")
+    year = start.year if start.month >= 9 else start.year - 1
+    with db.transaction(con) as cur:
+        cur.execute("insert into calendar_periods (urn, academic_year, kind, name, start_date, end_date) "
+                    "values (?, ?, ?, ?, ?, ?)", [urn, f"{year}/{(year + 1) % 100:02d}", kind, name or kind, start, end])
+        audit.record(cur, username, "school_calendar_added", "school", urn, kind=kind, name=name,
+                     start=start, end=end)
+
+
+def remove_school_period(con, period_id: int, username: str) -> None:
+    with db.transaction(con) as cur:
+        row = cur.execute("select urn, kind, name, start_date, end_date from calendar_periods "
+                          "where id = ? and urn is not null", [period_id]).fetchone()
+        if row is None:
+            raise CalendarError("no such school calendar period")
+        cur.execute("delete from calendar_periods where id = ?", [period_id])
+        audit.record(cur, username, "school_calendar_removed", "school", row[0], kind=row[1], name=row[2],
+                     start=row[3], end=row[4])
 
 
 def day_info(con, day: date, urn: int | None = None) -> Day:

@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import auth, calendar, clock, db, demo, matching, schools, sheets, status
+from . import audit, auth, calendar, clock, contacts, db, demo, exports, matching, schools, sheets, status
 
 
 class CommandError(Exception):
@@ -76,6 +76,48 @@ def cmd_next_school_day(con, args):
                      + ("" if known else " (outside the known calendar: weekdays assumed)"))
 
 
+def cmd_import_contacts(con, args):
+    path = Path(args.file)
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file")
+    d = contacts.import_csv(con, path.read_bytes(), "cli").as_dict()
+    lines = [f"{path.name}: {d['rows']} rows: {d['added']} added, {d['changed']} changed, "
+             f"{d['unchanged']} unchanged, {d['rejected']} rejected"]
+    lines += [f"  row {r['row']}: {r['field']}: {r['reason']}" for r in d["rejections"]]
+    _out(args, d, "\n".join(lines))
+
+
+def cmd_contacts(con, args):
+    school = con.execute("select name from schools where urn = ?", [args.urn]).fetchone()
+    if school is None:
+        raise CommandError(f"URN {args.urn} is not in the register")
+    keep = ("role", "name", "email", "phone", "valid_from")
+    data = {"urn": args.urn, "name": school[0],
+            "current": [{k: c[k] for k in keep} for c in contacts.current(con, args.urn)],
+            "history": [{k: c[k] for k in keep + ("valid_to",)} for c in contacts.history(con, args.urn)
+                        if c["valid_to"] is not None]}
+    text = [f"{school[0]} (URN {args.urn})"] + [
+        f"  {contacts.ROLES[c['role']]}: {c['name']} <{c['email'] or '-'}> {c['phone'] or ''}" for c in data["current"]]
+    text += [f"  was {contacts.ROLES[c['role']]}: {c['name']} <{c['email'] or '-'}> until {c['valid_to']:%d/%m/%Y}"
+             for c in data["history"]]
+    _out(args, data, "\n".join(text))
+
+
+def cmd_export_contacts(con, args):
+    out = Path(args.out)
+    rows = contacts.export_rows(con)
+    columns = ["urn", "school", "role", "name", "email", "phone", "valid_from"]
+    if out.suffix.lower() == ".xlsx":
+        out.write_bytes(exports.to_xlsx({"Contacts": (rows, columns)}))
+    elif out.suffix.lower() == ".csv":
+        out.write_bytes(exports.to_csv(rows, columns))
+    else:
+        raise CommandError("--out must end in .csv or .xlsx")
+    with db.transaction(con) as cur:
+        audit.record(cur, "cli", "export_contacts", "contacts", None, rows=len(rows), file=out.name)
+    _out(args, {"rows": len(rows), "file": str(out)}, f"{len(rows)} contacts written to {out}")
+
+
 def cmd_status(con, args):
     d = status.counts(con)
     _out(args, d, "\n".join(f"{k}: {v}" for k, v in d.items()))
@@ -126,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("next-school-day", help="the next school day after a date-time, and the due time")
     s.add_argument("datetime")
     s.add_argument("--urn", type=int, help="use this school's own calendar where it has one")
+    s = sub.add_parser("import-contacts", help="import school contacts from CSV (urn, role, name, email, phone)")
+    s.add_argument("file")
+    s = sub.add_parser("contacts", help="a school's current contacts and their history")
+    s.add_argument("urn", type=int)
+    s = sub.add_parser("export-contacts", help="write the contacts in force to CSV or XLSX")
+    s.add_argument("--out", required=True)
     sub.add_parser("status", help="counts of what the database holds")
     s = sub.add_parser("demo", help="fill a new database with synthetic demo data")
     s.add_argument("--scale", type=float, default=1.0, help="times Shropshire's volume (150: national size)")
@@ -143,9 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"init": cmd_init, "import-schools": cmd_import_schools, "import-calendar": cmd_import_calendar,
             "import-sheet": cmd_import_sheet, "match-school": cmd_match_school,
-            "next-school-day": cmd_next_school_day, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
+            "next-school-day": cmd_next_school_day, "import-contacts": cmd_import_contacts,
+            "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
 EXPECTED = (CommandError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError, calendar.CalendarError,
-            demo.DemoError, auth.AuthError, FileNotFoundError, PermissionError)
+            demo.DemoError, auth.AuthError, contacts.ContactError, FileNotFoundError, PermissionError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -287,17 +287,19 @@ def _write_frames(cur, frames: dict[str, pd.DataFrame]) -> None:
 
 def _write_contacts(cur, rng: random.Random, open_schools: list[dict]) -> None:
     now = clock.now()
-    rows = []
+    rows, confirmations = [], []
     for s in open_schools:
         if rng.random() < 0.08:
             continue  # some schools have no contacts: the app must show them
         roles = ["key_contact", "head"] + (["deputy"] if rng.random() < 0.9 else [])
         for role in roles:
+            domain = "schools.example.org" if rng.random() > 0.01 else "school.example.org"  # the odd typo
             rows.append((s["urn"], role, f"{rng.choice(FORENAMES)} {rng.choice(SURNAMES)}",
-                         f"{role.replace('_', '.')}.{s['urn']}@schools.example.org", "01743 000000",
-                         now - timedelta(days=rng.randint(30, 700)), "demo",
-                         (now - timedelta(days=rng.randint(0, 500))).date()))
+                         f"{role.replace('_', '.')}.{s['urn']}@{domain}", "01743 000000",
+                         now - timedelta(days=rng.randint(30, 700)), "demo"))
+        confirmations.append((s["urn"], (now - timedelta(days=rng.randint(0, 500))).date(), "demo"))
     cur.executemany(db.sql("demo/insert_contact"), rows)
+    cur.executemany("insert into school_confirmations values (?, ?, ?)", confirmations)
 
 
 def write_example_sheet(con, folder: Path, day: date, rng: random.Random | None = None) -> Path:

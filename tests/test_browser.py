@@ -52,9 +52,13 @@ def server(demo_template, tmp_path):
     else:
         proc.kill()
         raise RuntimeError("the app did not start: " + proc.stdout.read().decode()[-2000:])
-    yield url, example, path
-    proc.terminate()
-    proc.wait(timeout=20)
+    def stop():
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+    yield url, example, path, stop
+    stop()
 
 
 @pytest.fixture
@@ -93,7 +97,7 @@ def log_in(page, url, username):
 
 
 def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_path):
-    url, example, _ = server
+    url, example, _, _ = server
     log_in(page, url, "coordinator")
     heading(page, "Today").wait_for()
     page.get_by_text("Not yet").wait_for()
@@ -132,3 +136,24 @@ def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_pa
     time.sleep(1)
     assert heading(page, "Import the daily sheet").count() == 0
     assert page.get_by_role("link", name="Import").count() == 0
+
+
+def test_contacts_export_downloads_csv_and_is_audited(server, page, tmp_path):
+    url, _, path, stop = server
+    log_in(page, url, "coordinator")
+    heading(page, "Today").wait_for()
+    page.get_by_role("link", name="Schools & contacts").first.click()
+    heading(page, "Schools & contacts").wait_for()
+    page.get_by_role("tab", name="Import & export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0] == "urn,school,role,name,email,phone,valid_from"
+    assert len(text.splitlines()) > 100
+    settled(page)  # the click's rerun, which records the export, has finished
+    stop()  # the app holds the database; read it once the app is gone
+    con = db.connect(path)
+    try:
+        assert con.execute("select count(*) from audit_log where action = 'export_contacts'").fetchone()[0] == 1
+    finally:
+        con.close()

@@ -1,2 +1,2 @@
-insert into school_contacts (urn, role, name, email, phone, valid_from, changed_by, last_confirmed)
-values (?, ?, ?, ?, ?, ?, ?, ?)
+insert into school_contacts (urn, role, name, email, phone, valid_from, changed_by)
+values (?, ?, ?, ?, ?, ?, ?)

@@ -1,0 +1,211 @@
+"""Schools & contacts: find a school, keep its safeguarding contacts right, see what needs attention."""
+from datetime import date
+
+import streamlit as st
+
+from encompass import audit, calendar, clock, contacts, db, exports, matching, web
+
+con, user = web.require("schools")
+st.title("Schools & contacts")
+
+EXPORT_COLUMNS = ["urn", "school", "role", "name", "email", "phone", "valid_from"]
+
+
+def show_errors(exc: contacts.ContactError) -> None:
+    st.error(f"{exc.field.capitalize()}: {exc}")
+
+
+def contact_form(urn: int, role: str, existing: dict | None, key: str) -> None:
+    with st.form(key, clear_on_submit=existing is None):
+        name = st.text_input("Name", value=existing["name"] if existing else "")
+        email = st.text_input("Email", value=(existing or {}).get("email") or "")
+        phone = st.text_input("Phone", value=(existing or {}).get("phone") or "")
+        if st.form_submit_button("Save"):
+            try:
+                outcome = contacts.save(con, urn, contacts.Contact(role, name, email, phone), user.username,
+                                        replace_id=existing["id"] if existing and role == "other" else None)
+            except contacts.ContactError as exc:
+                show_errors(exc)
+            else:
+                st.session_state["schools_done"] = {"added": "Contact added.", "changed": "Contact replaced; the "
+                                                    "previous one is kept in the history.",
+                                                    "unchanged": "Nothing changed."}[outcome]
+                st.rerun()
+
+
+def school_view(urn: int) -> None:
+    s = db.one(con, "contacts/school", {"urn": urn})
+    route = contacts.route(con, urn)
+    st.subheader(f"{s['name']} (URN {urn})")
+    st.caption(" · ".join(str(x) for x in (s["la_name"], s["phase"] or s["phase_group"], s["type"], s["status"],
+                                             s["town"], s["postcode"]) if x))
+    if s["successor_urn"]:
+        st.warning(f"Closed: replaced by {s['successor_name']} (URN {s['successor_urn']}).")
+    if s["la_inferred"]:
+        st.caption("The register inferred this school's local authority from its postcode: check it near the borders.")
+    if route.kind == "blocked":
+        st.error(f"Notifications cannot go to this school: {route.reason}.", icon=":material/block:")
+    else:
+        st.success(f"Notifications go to {route.to}" + (f", copied to {', '.join(route.cc)}" if route.cc else "")
+                   + f" — {route.reason}.", icon=":material/mail:")
+    confirmed = s["last_confirmed"]
+    since = contacts.school_year_start(clock.today())
+    left, right = st.columns([3, 1])
+    left.write(f"Contacts last confirmed: **{confirmed:%d %B %Y}**" if confirmed else "Contacts never confirmed.")
+    if confirmed and confirmed >= since:
+        left.caption("Confirmed for this school year.")
+    if right.button("Confirmed today", key=f"confirm-{urn}"):
+        contacts.confirm(con, urn, user.username)
+        st.session_state["schools_done"] = "Recorded as confirmed today."
+        st.rerun()
+
+    in_force = contacts.current(con, urn)
+    by_role = {c["role"]: c for c in in_force if c["role"] != "other"}
+    for role in contacts.SINGLE_ROLES:
+        c = by_role.get(role)
+        label = f"{contacts.ROLES[role]}: " + (f"{c['name']} <{c['email'] or 'no email'}> {c['phone'] or ''}" if c
+                                                else "none")
+        with st.expander(label, icon=":material/person:" if c else ":material/person_off:"):
+            contact_form(urn, role, c, f"form-{urn}-{role}")
+            if c and st.button("Remove without replacement", key=f"remove-{c['id']}"):
+                contacts.remove(con, c["id"], user.username)
+                st.rerun()
+    others = [c for c in in_force if c["role"] == "other"]
+    for c in others:
+        with st.expander(f"Other: {c['name']} <{c['email'] or 'no email'}>"):
+            contact_form(urn, "other", c, f"form-other-{c['id']}")
+            if st.button("Remove", key=f"remove-{c['id']}"):
+                contacts.remove(con, c["id"], user.username)
+                st.rerun()
+    with st.expander("Add another contact", icon=":material/person_add:"):
+        contact_form(urn, "other", None, f"form-{urn}-new-other")
+
+    st.markdown("##### History")
+    past = st.date_input("Contacts in force on", value=clock.today(), max_value=clock.today(), key=f"on-{urn}",
+                         format="DD/MM/YYYY")
+    st.dataframe([{"Role": contacts.ROLES[c["role"]], "Name": c["name"], "Email": c["email"], "Phone": c["phone"],
+                   "From": f"{c['valid_from']:%d/%m/%Y}"} for c in contacts.on_date(con, urn, past)], hide_index=True)
+    st.dataframe([{"Role": contacts.ROLES[c["role"]], "Name": c["name"], "Email": c["email"],
+                   "From": f"{c['valid_from']:%d/%m/%Y %H:%M}", "Until": f"{c['valid_to']:%d/%m/%Y %H:%M}"
+                   if c["valid_to"] else "in force", "Changed by": c["changed_by"]}
+                  for c in contacts.history(con, urn)], hide_index=True)
+
+    st.markdown("##### Own term dates")
+    st.caption("An academy may keep its own calendar: its periods replace the council's on the days they cover.")
+    own = calendar.school_periods(con, urn)
+    for p in own:
+        a, b = st.columns([4, 1])
+        a.write(f"{p['name']} ({p['kind'].replace('_', ' ')}): {p['start_date']:%d/%m/%Y} – {p['end_date']:%d/%m/%Y}")
+        if b.button("Remove", key=f"period-{p['id']}"):
+            calendar.remove_school_period(con, p["id"], user.username)
+            st.rerun()
+    with st.form(f"period-{urn}", clear_on_submit=True):
+        kind = st.selectbox("Kind", calendar.KINDS, format_func=lambda k: k.replace("_", " "))
+        name = st.text_input("Name", placeholder="e.g. Autumn term, INSET day")
+        start = st.date_input("From", value=None, format="DD/MM/YYYY")
+        end = st.date_input("To", value=None, format="DD/MM/YYYY")
+        if st.form_submit_button("Add to this school's calendar"):
+            try:
+                if not (start and end):
+                    raise calendar.CalendarError("give both dates")
+                calendar.add_school_period(con, urn, kind, name, start, end, user.username)
+                st.rerun()
+            except calendar.CalendarError as exc:
+                st.error(str(exc).capitalize() + ".")
+
+
+if done := st.session_state.pop("schools_done", None):
+    st.success(done)
+
+find, attention, bulk, leads = st.tabs(["Find a school", "Needs attention", "Import & export", "Other LAs' leads"])
+
+with find:
+    query = st.text_input("Name, URN, town or postcode", placeholder="e.g. belvidere, 123437, Ludlow, SY2")
+    hits = matching.search_register(con, query, limit=25) if query.strip() else []
+    if query.strip() and not hits:
+        st.info("No open school in the register matches that.")
+    chosen = st.selectbox("School", hits, index=0 if len(hits) == 1 else None, placeholder="Choose a school",
+                          format_func=lambda s: f"{s['name']} (URN {s['urn']}) — {s['town'] or ''} {s['postcode'] or ''}")
+    if chosen:
+        school_view(chosen["urn"])
+
+with attention:
+    missing = contacts.missing_contacts(con)
+    blocked = [m for m in missing if not (m["out_of_county"] and m["la_lead"])]
+    st.metric("Schools that cannot receive a notification today", len(blocked))
+    st.dataframe([{"URN": m["urn"], "School": m["name"], "Town": m["town"], "LA": m["la_name"],
+                   "Key Contact": "yes" if m["has_key"] else "MISSING", "Deputy": "yes" if m["has_deputy"] else "MISSING",
+                   "Route": "LA lead" if m["out_of_county"] and m["la_lead"] else "blocked"} for m in missing],
+                 hide_index=True)
+    rows, done_count, total = contacts.unconfirmed(con)
+    since = contacts.school_year_start(clock.today())
+    st.markdown(f"##### Yearly re-confirmation since {since:%d %B %Y}: {done_count} of {total} schools done")
+    st.progress(done_count / total if total else 1.0)
+    st.dataframe([{"URN": r["urn"], "School": r["name"], "Town": r["town"],
+                   "Last confirmed": f"{r['last_confirmed']:%d/%m/%Y}" if r["last_confirmed"] else "never"}
+                  for r in rows], hide_index=True)
+    closed = contacts.closed_with_contacts(con)
+    if closed:
+        st.markdown("##### Closed schools still holding contacts")
+        st.dataframe([{"URN": c["urn"], "School": c["name"], "Contacts": c["contacts"],
+                       "Replaced by": f"{c['successor_name']} (URN {c['successor_urn']})" if c["successor_urn"] else ""}
+                      for c in closed], hide_index=True)
+    odd = contacts.odd_domains(con)
+    if odd:
+        st.markdown("##### Email domains unlike the school's other contacts (check for a typo)")
+        st.dataframe([{"URN": o["urn"], "School": o["school"], "Role": contacts.ROLES[o["role"]], "Name": o["name"],
+                       "Email": o["email"]} for o in odd], hide_index=True)
+
+with bulk:
+    st.markdown("##### Import contacts")
+    st.caption("CSV with columns urn, role, name, email, phone (role: key_contact, deputy, head, other). "
+               "A changed contact replaces the one in force; an unchanged row changes nothing.")
+    upload = st.file_uploader("Contacts CSV", type=["csv"], key="contacts_csv")
+    if upload is not None and st.button("Import contacts", type="primary"):
+        try:
+            report = contacts.import_csv(con, upload.getvalue(), user.username)
+        except contacts.ContactError as exc:
+            show_errors(exc)
+        else:
+            st.success(f"{report.rows} rows: {report.added} added, {report.changed} changed, "
+                       f"{report.unchanged} unchanged, {len(report.rejections)} rejected.")
+            if report.rejections:
+                st.dataframe([{"Row": r["row"], "Field": r["field"], "Why": r["reason"]} for r in report.rejections],
+                             hide_index=True)
+    st.markdown("##### Export the contacts in force")
+    rows = contacts.export_rows(con)
+
+    def exported(kind: str) -> None:
+        with db.transaction(con) as cur:
+            audit.record(cur, user.username, "export_contacts", "contacts", None, rows=len(rows), format=kind)
+
+    a, b = st.columns(2)
+    a.download_button("Download CSV", exports.to_csv(rows, EXPORT_COLUMNS), f"contacts-{date.today()}.csv",
+                      "text/csv", on_click=exported, args=("csv",))
+    b.download_button("Download XLSX", exports.to_xlsx({"Contacts": (rows, EXPORT_COLUMNS)}),
+                      f"contacts-{date.today()}.xlsx",
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      on_click=exported, args=("xlsx",))
+
+with leads:
+    st.caption("An out-of-county school with no Key Contact and Deputy of its own is notified through its local "
+               "authority's Operation Encompass lead.")
+    current_leads = contacts.la_leads(con)
+    st.dataframe([{"LA": f"{l['la_name'] or ''} ({l['la_code']})", "Lead": l["name"], "Email": l["email"],
+                   "Phone": l["phone"], "Updated": f"{l['updated_at']:%d/%m/%Y} by {l['updated_by']}"}
+                  for l in current_leads], hide_index=True)
+    las = db.rows(con, "contacts/other_las", {"home": db.get_setting(con, "home_la_code", "893")})
+    with st.form("la_lead", clear_on_submit=True):
+        la = st.selectbox("Local authority", las, index=None, format_func=lambda l: f"{l['la_name']} ({l['la_code']})")
+        name = st.text_input("Lead's name")
+        email = st.text_input("Email")
+        phone = st.text_input("Phone")
+        if st.form_submit_button("Save lead"):
+            try:
+                if la is None:
+                    raise contacts.ContactError("local authority", "choose a local authority")
+                contacts.save_la_lead(con, la["la_code"], la["la_name"], name, email, phone, user.username)
+                st.session_state["schools_done"] = f"{la['la_name']}'s lead saved."
+                st.rerun()
+            except contacts.ContactError as exc:
+                show_errors(exc)
