@@ -10,7 +10,7 @@ from .conftest import ROOT, child_row, xlsx_bytes
 
 APP = str(ROOT / "app.py")
 PAGE_TITLES = {"today": "Today", "import": "Import the daily sheet", "matching": "School matching",
-               "users": "Users", "account": "My account"}
+               "users": "Users", "account": "My account", "schools": "Schools & contacts"}
 ROLE_USERS = {"coordinator": "coordinator", "manager": "manager", "triage": "triage-police", "admin": "admin"}
 
 
