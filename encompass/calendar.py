@@ -84,9 +84,8 @@ class Calendar:
         # A school's own periods (an academy's calendar) win on the days they cover; the LA's elsewhere.
         periods = ([p for p in self.own if p["start_date"] <= day <= p["end_date"]]
                    or [p for p in self.la if p["start_date"] <= day <= p["end_date"]])
-        known = any(p["kind"] in ("term", "holiday") for p in periods)
-        if day.weekday() >= 5:
-            return Day(day, False, "weekend", "weekend", known or day in self.bank)
+        if day.weekday() >= 5:  # never a school day, whatever the calendar holds
+            return Day(day, False, "weekend", "weekend", True)
         if day in self.bank:
             return Day(day, False, "bank_holiday", self.bank[day], True)
         for kind in ("non_pupil_day", "holiday", "term"):

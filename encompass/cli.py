@@ -12,7 +12,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from . import audit, auth, calendar, clock, contacts, db, demo, exports, matching, schools, sheets, status
+from . import (audit, auth, calendar, clock, contacts, db, demo, exports, mailing, matching, notifications, schools,
+               sheets, status)
 
 
 class CommandError(Exception):
@@ -118,6 +119,23 @@ def cmd_export_contacts(con, args):
     _out(args, {"rows": len(rows), "file": str(out)}, f"{len(rows)} contacts written to {out}")
 
 
+def cmd_queue(con, args):
+    d = notifications.queue_summary(con)
+    _out(args, d, f"{d['queued']} notifications ready to send; {len(d['blocked'])} blocked"
+         + "".join(f"\n  {b['police_ref']}: {b['reason']}" for b in d["blocked"]))
+
+
+def cmd_send(con, args):
+    settings = mailing.MailSettings.from_env()
+    notifications.refresh(con, "cli")
+    result = notifications.send(con, settings, "cli", retry_failed=args.retry_failed)
+    d = {"sent": result.sent, "failed": result.failed, "unknown": result.marked_unknown}
+    lines = [f"{d['sent']} sent, {d['failed']} not sent ({settings.transport})"]
+    lines += [f"  {o.police_ref or o.id} -> {o.school}: {o.status} {o.detail}" for o in result.outcomes
+              if o.status != "sent"]
+    _out(args, d, "\n".join(lines))
+
+
 def cmd_status(con, args):
     d = status.counts(con)
     _out(args, d, "\n".join(f"{k}: {v}" for k, v in d.items()))
@@ -174,6 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("urn", type=int)
     s = sub.add_parser("export-contacts", help="write the contacts in force to CSV or XLSX")
     s.add_argument("--out", required=True)
+    sub.add_parser("queue", help="queue notifications for matched children; list what is blocked")
+    s = sub.add_parser("send", help="send every queued notification with the configured transport")
+    s.add_argument("--retry-failed", action="store_true", help="also try the ones that failed before")
     sub.add_parser("status", help="counts of what the database holds")
     s = sub.add_parser("demo", help="fill a new database with synthetic demo data")
     s.add_argument("--scale", type=float, default=1.0, help="times Shropshire's volume (150: national size)")
@@ -192,9 +213,9 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"init": cmd_init, "import-schools": cmd_import_schools, "import-calendar": cmd_import_calendar,
             "import-sheet": cmd_import_sheet, "match-school": cmd_match_school,
             "next-school-day": cmd_next_school_day, "import-contacts": cmd_import_contacts,
-            "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
+            "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "queue": cmd_queue, "send": cmd_send, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
 EXPECTED = (CommandError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError, calendar.CalendarError,
-            demo.DemoError, auth.AuthError, contacts.ContactError, FileNotFoundError, PermissionError)
+            demo.DemoError, auth.AuthError, contacts.ContactError, mailing.TransportError, FileNotFoundError, PermissionError)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -92,6 +92,7 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
                     "username": username, "display_name": name, "email": f"{username}@council.example.org",
                     "password_hash": gen.password_hash, "roles": roles, "agency": agency, "now": clock.now()})
         _write_contacts(cur, rng, db.rows(cur, "demo/open_schools", {"home": None}))
+        _write_notifications(cur, gen.calendar, end)
         db.set_setting(cur, "demo", "true")
         audit.record(cur, "system", "demo_data", None, None, scale=scale, seed=seed, years=years)
     counts = {k: int(len(v)) for k, v in frames.items()}
@@ -283,6 +284,21 @@ def _write_frames(cur, frames: dict[str, pd.DataFrame]) -> None:
         top = cur.execute(f"select coalesce(max(id), 0) from {table}").fetchone()[0]
         # DuckDB cannot set a sequence's position: draw it forward past the ids written here.
         cur.execute(f"select max(nextval('{seq}')) from range(?)", [top])
+
+
+def _write_notifications(cur, cal: calendar.Calendar, end: date) -> None:
+    """The history of what was sent: nearly all on time, some late, a few returned by the school."""
+    days = [r[0] for r in cur.execute("select distinct incident_at::date from incidents").fetchall()]
+    due = pd.DataFrame({"day": days, "due_by": [
+        datetime.combine(cal.next_school_day(datetime.combine(d, datetime.min.time()))[0], datetime.min.time())
+        + timedelta(hours=8, minutes=30) for d in days]})
+    with db.registered(cur, "due_dates", due):
+        db.run(cur, "demo/insert_notifications", {"before": end - timedelta(days=1)})
+    db.run(cur, "demo/insert_responses")
+    top = cur.execute("select coalesce(max(id), 0) from notifications").fetchone()[0]
+    cur.execute("select max(nextval('seq_notifications')) from range(?)", [top])
+    top = cur.execute("select coalesce(max(id), 0) from school_responses").fetchone()[0]
+    cur.execute("select max(nextval('seq_school_responses')) from range(?)", [top])
 
 
 def _write_contacts(cur, rng: random.Random, open_schools: list[dict]) -> None:

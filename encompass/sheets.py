@@ -5,7 +5,9 @@ and the counts add up. One transaction per file: all of it lands, or none.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -220,7 +222,8 @@ def _parse_row(number, values, labels, today):
 
 
 def import_sheet(con, data: bytes, filename: str, username: str, source: str = "upload",
-                 chosen_headers: dict[str, str] | None = None, commit: bool = True) -> ImportResult:
+                 chosen_headers: dict[str, str] | None = None, commit: bool = True,
+                 kind: str = "domestic_abuse") -> ImportResult:
     """Validate and import one file. With commit=False nothing is written (the preview).
 
     Raises SheetError when the file cannot be processed as a whole (unreadable, required
@@ -250,7 +253,7 @@ def import_sheet(con, data: bytes, filename: str, username: str, source: str = "
                 result.duplicates = result.rows
                 return result
             result.rejections, result.rejected = rejected, len(rejected)
-            _write(cur, result, rows, filename, content_hash, username, source, chosen_headers or {})
+            _write(cur, result, rows, filename, content_hash, username, source, chosen_headers or {}, kind)
             if not commit:
                 raise _Preview
     except _Preview:
@@ -263,7 +266,7 @@ class _Preview(Exception):
     """Raised inside the transaction to roll a preview back."""
 
 
-def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, username, source, chosen):
+def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, username, source, chosen, kind):
     now = clock.now()
     result.sheet_id = db.run(cur, "sheets/insert", {
         "filename": filename, "content_hash": content_hash, "source": source, "now": now,
@@ -301,7 +304,7 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         frame["incident_at"] = pd.to_datetime(frame["incident_at"])
         frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
         _match(cur, frame)
-        params = {"sheet_id": result.sheet_id, "now": now}
+        params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
         with db.registered(cur, "sheet_rows", frame):
             for step in ("insert_incidents", "insert_children", "insert_child_incidents"):
                 db.run(cur, f"sheets/{step}", params)
@@ -340,6 +343,22 @@ def _match(cur, frame: pd.DataFrame) -> None:
     frame["urn"] = pd.array([m.urn for m in results], dtype="Int64")
     frame["match_method"] = [m.method for m in results]
     frame["match_reason"] = [m.reason for m in results]
+
+
+def missing_child_notice(con, police_ref: str, forename: str, surname: str, dob, reported_missing,
+                         school: str, username: str) -> ImportResult:
+    """A missing-child notice typed in by the co-ordinator: checked and stored like a one-row sheet,
+    so the same validation, matching and duplicate rules apply; it joins the notification queue."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Police Reference", "Date of Incident", "Child Forename", "Child Surname", "DOB", "School"])
+    writer.writerow([police_ref, _as_text(reported_missing), forename, surname, _as_text(dob), school])
+    return import_sheet(con, buffer.getvalue().encode(), f"missing-child notice {police_ref}.csv", username,
+                        source="missing_notice", kind="missing_child")
+
+
+def _as_text(value) -> str:
+    return value.strftime("%d/%m/%Y") if isinstance(value, (date, datetime)) else str(value or "")
 
 
 def sheets_overview(con, limit: int = 20) -> list[dict]:

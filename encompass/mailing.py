@@ -1,0 +1,161 @@
+"""Mail transports: the outbox folder (default, safe for a demo) and SMTP through yagmail.
+
+Messages are built here as proper MIME: a readable text/plain part, and an HTML alternative only
+when the template has one (yagmail's own plain part is the raw HTML). A batch uses one SMTP
+connection. TLS is required unless the server is on this machine (loopback).
+"""
+from __future__ import annotations
+
+import ipaddress
+import os
+import smtplib
+import socket
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+import yagmail
+
+from . import db
+
+
+class TransportError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    transport: str = "outbox"            # outbox / smtp
+    outbox: Path = db.ROOT / "data" / "outbox"
+    host: str = "localhost"
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    sender: str = "encompass@council.example.org"
+    starttls: bool = True
+    ssl: bool = False
+    allowed_domains: tuple[str, ...] = ()  # empty: any recipient domain
+
+    @classmethod
+    def from_env(cls, env=os.environ, secrets: dict | None = None) -> "MailSettings":
+        """ENCOMPASS_MAIL_TRANSPORT, ENCOMPASS_SMTP_HOST/_PORT/_USER/_PASSWORD/_FROM/_STARTTLS/_SSL,
+        ENCOMPASS_MAIL_ALLOWED_DOMAINS; then the [mail] table of secrets.toml."""
+        secrets = secrets or {}
+
+        def get(name, default=None):
+            return env.get(f"ENCOMPASS_{name.upper()}") or secrets.get(name.lower()) or default
+
+        def flag(name, default):
+            value = get(name)
+            return default if value is None else str(value).lower() in ("1", "true", "yes", "on")
+
+        domains = get("mail_allowed_domains", "")
+        return cls(
+            transport=get("mail_transport", "outbox"),
+            outbox=Path(get("mail_outbox", db.ROOT / "data" / "outbox")),
+            host=get("smtp_host", "localhost"), port=int(get("smtp_port", 587)),
+            user=get("smtp_user"), password=get("smtp_password"),
+            sender=get("smtp_from", "encompass@council.example.org"),
+            starttls=flag("smtp_starttls", True), ssl=flag("smtp_ssl", False),
+            allowed_domains=tuple(d.strip().lower() for d in str(domains).split(",") if d.strip()),
+        )
+
+
+def build_message(sender: str, to: list[str], cc: list[str], subject: str, text: str, html: str | None,
+                  domain: str = "encompass.local") -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        try:
+            return all(ipaddress.ip_address(a[4][0]).is_loopback for a in socket.getaddrinfo(host, None))
+        except OSError:
+            return False
+
+
+class OutboxTransport:
+    """Each message as an .eml file in a folder: nothing leaves the machine."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def __enter__(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def send(self, msg: EmailMessage) -> str:
+        name = msg["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
+        target = self.folder / f"{name}.eml"
+        partial = target.with_suffix(".part")
+        partial.write_bytes(bytes(msg))
+        os.chmod(partial, 0o600)
+        partial.replace(target)  # whole or not at all
+        return msg["Message-ID"]
+
+
+class SmtpTransport:
+    """One SMTP connection for a batch, opened through yagmail."""
+
+    def __init__(self, settings: MailSettings, timeout: float = 30):
+        if not (settings.starttls or settings.ssl) and not is_loopback(settings.host):
+            raise TransportError(f"refusing to send to {settings.host} without TLS: set ENCOMPASS_SMTP_STARTTLS "
+                                 "(or _SSL), or use a server on this machine")
+        if settings.user and not settings.password:
+            raise TransportError("ENCOMPASS_SMTP_USER is set without ENCOMPASS_SMTP_PASSWORD")
+        self.settings = settings
+        self.timeout = timeout
+        self.client = None
+
+    def __enter__(self):
+        s = self.settings
+        try:
+            self.client = yagmail.SMTP(user=s.user or s.sender, password=s.password, host=s.host, port=s.port,
+                                       smtp_starttls=s.starttls and not s.ssl, smtp_ssl=s.ssl,
+                                       smtp_skip_login=not s.user, soft_email_validation=False,
+                                       timeout=self.timeout)
+            self.client.login()
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransportError(f"cannot connect to the mail server {s.host}:{s.port}: {exc}") from None
+        return self
+
+    def __exit__(self, *exc):
+        try:
+            self.client.close()
+        except Exception:  # closing a broken connection must not hide the real error
+            pass
+        return False
+
+    def send(self, msg: EmailMessage) -> str:
+        refused = self.client.smtp.send_message(msg)
+        if refused:
+            raise TransportError(f"the server refused {', '.join(refused)}")
+        return msg["Message-ID"]
+
+
+def transport_for(settings: MailSettings):
+    if settings.transport == "smtp":
+        return SmtpTransport(settings)
+    if settings.transport == "outbox":
+        return OutboxTransport(settings.outbox)
+    raise TransportError(f"unknown mail transport {settings.transport!r} (outbox or smtp)")
