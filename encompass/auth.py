@@ -26,9 +26,11 @@ PAGES: dict[str, tuple[str, str, str, frozenset[str]]] = {
     "import": ("pages/import_sheet.py", "Import", ":material/upload_file:", frozenset({"coordinator", "admin"})),
     "matching": ("pages/school_matching.py", "School matching", ":material/school:",
                  frozenset({"coordinator", "admin"})),
+    "send": ("pages/send.py", "Send", ":material/send:", frozenset({"coordinator", "admin"})),
     "schools": ("pages/schools.py", "Schools & contacts", ":material/contact_mail:",
                 frozenset({"coordinator", "admin"})),
     "users": ("pages/users.py", "Users", ":material/group:", frozenset({"admin"})),
+    "admin": ("pages/admin.py", "Admin", ":material/settings:", frozenset({"admin"})),
     "account": ("pages/account.py", "My account", ":material/person:", frozenset(ROLES)),
 }
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import holidays
 
-from . import audit, db
+from . import audit, db, settings
 
 KINDS = ("term", "holiday", "non_pupil_day")
 
@@ -110,8 +110,13 @@ def school_periods(con, urn: int) -> list[dict]:
     return db.rows(con, "calendar/school_periods", {"urn": urn})
 
 
-def add_school_period(con, urn: int, kind: str, name: str, start: date, end: date, username: str) -> None:
-    """A school's own term, holiday or non-pupil day, overriding the LA's calendar on those dates."""
+def la_periods(con) -> list[dict]:
+    return db.rows(con, "calendar/la_periods")
+
+
+def add_period(con, urn: int | None, kind: str, name: str, start: date, end: date, username: str) -> None:
+    """A term, holiday or non-pupil day: the LA's (urn None) or one school's own, which overrides the
+    LA's calendar on the dates it covers."""
     if kind not in KINDS:
         raise CalendarError(f"kind must be one of {', '.join(KINDS)}")
     if end < start:
@@ -120,19 +125,19 @@ def add_school_period(con, urn: int, kind: str, name: str, start: date, end: dat
     with db.transaction(con) as cur:
         cur.execute("insert into calendar_periods (urn, academic_year, kind, name, start_date, end_date) "
                     "values (?, ?, ?, ?, ?, ?)", [urn, f"{year}/{(year + 1) % 100:02d}", kind, name or kind, start, end])
-        audit.record(cur, username, "school_calendar_added", "school", urn, kind=kind, name=name,
-                     start=start, end=end)
+        audit.record(cur, username, "calendar_period_added", "school" if urn else "calendar", urn, kind=kind,
+                     name=name, start=start, end=end)
 
 
-def remove_school_period(con, period_id: int, username: str) -> None:
+def remove_period(con, period_id: int, username: str) -> None:
     with db.transaction(con) as cur:
-        row = cur.execute("select urn, kind, name, start_date, end_date from calendar_periods "
-                          "where id = ? and urn is not null", [period_id]).fetchone()
+        row = cur.execute("select urn, kind, name, start_date, end_date from calendar_periods where id = ?",
+                          [period_id]).fetchone()
         if row is None:
-            raise CalendarError("no such school calendar period")
+            raise CalendarError("no such calendar period")
         cur.execute("delete from calendar_periods where id = ?", [period_id])
-        audit.record(cur, username, "school_calendar_removed", "school", row[0], kind=row[1], name=row[2],
-                     start=row[3], end=row[4])
+        audit.record(cur, username, "calendar_period_removed", "school" if row[0] else "calendar", row[0],
+                     kind=row[1], name=row[2], start=row[3], end=row[4])
 
 
 def day_info(con, day: date, urn: int | None = None) -> Day:
@@ -141,6 +146,6 @@ def day_info(con, day: date, urn: int | None = None) -> Day:
 
 def due_by(con, incident_at: datetime, urn: int | None = None) -> tuple[datetime, bool]:
     """The start of the next school day after the incident, and whether the calendar knew every day."""
-    start = time.fromisoformat(db.get_setting(con, "school_day_start", "08:30"))
+    start = time.fromisoformat(settings.get(con, "school_day_start"))
     day, known = Calendar(con, urn).next_school_day(incident_at)
     return datetime.combine(day, start), known

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import audit, clock, db
+from . import audit, clock, db, schools
 
 ROLES = {"key_contact": "Key Contact (DSL)", "deputy": "Deputy (DDSL)", "head": "Head teacher", "other": "Other"}
 SINGLE_ROLES = ("key_contact", "deputy", "head")   # one in force at a time; "other" may be many
@@ -209,14 +209,14 @@ def school_year_start(today: date) -> date:
 
 def missing_contacts(con) -> list[dict]:
     """Open schools that cannot receive a notification for lack of a Key Contact or Deputy."""
-    return db.rows(con, "contacts/missing", {"home": db.get_setting(con, "home_la_code", "893")})
+    return db.rows(con, "contacts/missing", {"home": schools.home_la(con)})
 
 
 def unconfirmed(con, today: date | None = None) -> tuple[list[dict], int, int]:
     """Home-LA schools not confirmed since 1 September, and (done, total) for the year."""
     since = school_year_start(today or clock.today())
-    rows = db.rows(con, "contacts/unconfirmed", {"since": since, "home": db.get_setting(con, "home_la_code", "893")})
-    total = db.scalar(con, "contacts/home_schools", {"home": db.get_setting(con, "home_la_code", "893")})
+    rows = db.rows(con, "contacts/unconfirmed", {"since": since, "home": schools.home_la(con)})
+    total = db.scalar(con, "contacts/home_schools", {"home": schools.home_la(con)})
     return rows, total - len(rows), total
 
 
@@ -266,7 +266,7 @@ def route(con, urn: int) -> Route:
         return Route("blocked", None, [], "the school is closed")
     now = {c["role"]: c for c in current(con, urn)}
     key, deputy = now.get("key_contact"), now.get("deputy")
-    home = db.get_setting(con, "home_la_code", "893")
+    home = schools.home_la(con)
     if key and key["email"] and deputy and deputy["email"]:
         return Route("school", key["email"], [deputy["email"]], "the school's Key Contact, copied to the Deputy")
     if la_code != home:

@@ -12,7 +12,11 @@ import smtplib
 import socket
 import uuid
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
@@ -63,19 +67,31 @@ class MailSettings:
         )
 
 
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # quoted-printable: the text stays readable in the raw message
+
+
 def build_message(sender: str, to: list[str], cc: list[str], subject: str, text: str, html: str | None,
-                  domain: str = "encompass.local") -> EmailMessage:
-    msg = EmailMessage()
+                  domain: str = "encompass.local") -> Message:
+    """A text/plain message, or multipart/alternative with an HTML part when there is one.
+
+    Built with the classic MIME classes: the modern EmailMessage API parses every header it is
+    given, which costs more than sending the message over a local connection.
+    """
+    plain = MIMEText(text, "plain", _UTF8_QP)
+    if html:
+        msg = MIMEMultipart("alternative")
+        msg.attach(plain)
+        msg.attach(MIMEText(html, "html", _UTF8_QP))
+    else:
+        msg = plain
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     if cc:
         msg["Cc"] = ", ".join(cc)
-    msg["Subject"] = subject
+    msg["Subject"] = Header(subject, "utf-8") if not subject.isascii() else subject
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(idstring=uuid.uuid4().hex[:12], domain=domain)
-    msg.set_content(text)
-    if html:
-        msg.add_alternative(html, subtype="html")
     return msg
 
 
@@ -104,7 +120,7 @@ class OutboxTransport:
     def __exit__(self, *exc):
         return False
 
-    def send(self, msg: EmailMessage) -> str:
+    def send(self, msg: Message, recipients: list[str]) -> str:
         name = msg["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
         target = self.folder / f"{name}.eml"
         partial = target.with_suffix(".part")
@@ -146,8 +162,10 @@ class SmtpTransport:
             pass
         return False
 
-    def send(self, msg: EmailMessage) -> str:
-        refused = self.client.smtp.send_message(msg)
+    def send(self, msg: Message, recipients: list[str]) -> str:
+        # The envelope is given, not parsed back out of the headers (smtplib's send_message does that).
+        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))  # SMTP lines end in CRLF
+        refused = self.client.smtp.sendmail(self.settings.sender, recipients, data)
         if refused:
             raise TransportError(f"the server refused {', '.join(refused)}")
         return msg["Message-ID"]

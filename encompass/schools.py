@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import clock, db, normalise
+from . import clock, db, normalise, settings
 
 # GIAS column -> our column. Every other column of a real extract (~130) is ignored.
 GIAS_COLUMNS = {
@@ -192,4 +192,4 @@ def _close_replaced(cur) -> None:
 
 
 def home_la(con) -> str:
-    return db.get_setting(con, "home_la_code", "893")
+    return settings.get(con, "home_la_code")

@@ -8,7 +8,7 @@ import os
 
 import streamlit as st
 
-from . import auth, db, demo
+from . import auth, db, demo, mailing
 
 
 @st.cache_resource
@@ -37,6 +37,15 @@ def secret(name: str) -> str | None:
         return None
     except Exception:  # no secrets file at all
         return None
+
+
+def mail_settings() -> "mailing.MailSettings":
+    """Mail configuration from the environment, then the [mail] table of secrets.toml."""
+    try:
+        from_secrets = dict(st.secrets.get("mail", {}))
+    except Exception:  # no secrets file
+        from_secrets = {}
+    return mailing.MailSettings.from_env(secrets=from_secrets)
 
 
 def current_user(con) -> auth.User | None:

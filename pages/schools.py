@@ -3,7 +3,7 @@ from datetime import date
 
 import streamlit as st
 
-from encompass import audit, calendar, clock, contacts, db, exports, matching, web
+from encompass import audit, calendar, clock, contacts, db, exports, matching, notifications, resources, schools, web
 
 con, user = web.require("schools")
 st.title("Schools & contacts")
@@ -90,6 +90,15 @@ def school_view(urn: int) -> None:
                    if c["valid_to"] else "in force", "Changed by": c["changed_by"]}
                   for c in contacts.history(con, urn)], hide_index=True)
 
+    st.markdown("##### Notifications sent to this school")
+    sent = notifications.for_school(con, urn)
+    if not sent:
+        st.caption("None yet.")
+    else:
+        st.dataframe([{"Police ref": n["police_ref"], "Kind": n["kind"].replace("_", " "), "Status": n["status"],
+                       "Sent": f"{n['sent_at']:%d/%m/%Y %H:%M}" if n["sent_at"] else "", "To": n["recipients_to"] or "",
+                       "Replies": (n["replies"] or "").replace("_", " ")} for n in sent[:200]], hide_index=True)
+
     st.markdown("##### Own term dates")
     st.caption("An academy may keep its own calendar: its periods replace the council's on the days they cover.")
     own = calendar.school_periods(con, urn)
@@ -97,7 +106,7 @@ def school_view(urn: int) -> None:
         a, b = st.columns([4, 1])
         a.write(f"{p['name']} ({p['kind'].replace('_', ' ')}): {p['start_date']:%d/%m/%Y} – {p['end_date']:%d/%m/%Y}")
         if b.button("Remove", key=f"period-{p['id']}"):
-            calendar.remove_school_period(con, p["id"], user.username)
+            calendar.remove_period(con, p["id"], user.username)
             st.rerun()
     with st.form(f"period-{urn}", clear_on_submit=True):
         kind = st.selectbox("Kind", calendar.KINDS, format_func=lambda k: k.replace("_", " "))
@@ -108,7 +117,7 @@ def school_view(urn: int) -> None:
             try:
                 if not (start and end):
                     raise calendar.CalendarError("give both dates")
-                calendar.add_school_period(con, urn, kind, name, start, end, user.username)
+                calendar.add_period(con, urn, kind, name, start, end, user.username)
                 st.rerun()
             except calendar.CalendarError as exc:
                 st.error(str(exc).capitalize() + ".")
@@ -187,6 +196,14 @@ with bulk:
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       on_click=exported, args=("xlsx",))
 
+    st.markdown("##### Resources for schools")
+    st.caption("Editable documents in the council's words: a letter to parents and a record-of-notification form.")
+    c, d = st.columns(2)
+    c.download_button("Letter to parents (RTF)", resources.parent_letter(con), "operation-encompass-parent-letter.rtf",
+                      "application/rtf")
+    d.download_button("Record of notification form (RTF)", resources.referral_record(con),
+                      "operation-encompass-record-form.rtf", "application/rtf")
+
 with leads:
     st.caption("An out-of-county school with no Key Contact and Deputy of its own is notified through its local "
                "authority's Operation Encompass lead.")
@@ -194,7 +211,7 @@ with leads:
     st.dataframe([{"LA": f"{l['la_name'] or ''} ({l['la_code']})", "Lead": l["name"], "Email": l["email"],
                    "Phone": l["phone"], "Updated": f"{l['updated_at']:%d/%m/%Y} by {l['updated_by']}"}
                   for l in current_leads], hide_index=True)
-    las = db.rows(con, "contacts/other_las", {"home": db.get_setting(con, "home_la_code", "893")})
+    las = db.rows(con, "contacts/other_las", {"home": schools.home_la(con)})
     with st.form("la_lead", clear_on_submit=True):
         la = st.selectbox("Local authority", las, index=None, format_func=lambda l: f"{l['la_name']} ({l['la_code']})")
         name = st.text_input("Lead's name")

@@ -148,13 +148,13 @@ def test_attention_lists_on_the_real_register(con):
 def test_school_calendar_overrides_the_la_on_its_days(con):
     friday = date(2026, 3, 13)  # Spring term for the council
     assert calendar.day_info(con, friday, BELVIDERE).school_day
-    calendar.add_school_period(con, BELVIDERE, "non_pupil_day", "INSET day", friday, friday, "coord")
+    calendar.add_period(con, BELVIDERE, "non_pupil_day", "INSET day", friday, friday, "coord")
     assert not calendar.day_info(con, friday, BELVIDERE).school_day
     assert calendar.day_info(con, friday).school_day  # the LA's calendar is unchanged
     due, known = calendar.due_by(con, datetime(2026, 3, 12, 20, 0), BELVIDERE)
     assert due == datetime(2026, 3, 16, 8, 30) and known
     period = calendar.school_periods(con, BELVIDERE)[0]
-    calendar.remove_school_period(con, period["id"], "coord")
+    calendar.remove_period(con, period["id"], "coord")
     assert calendar.day_info(con, friday, BELVIDERE).school_day
 
 

@@ -169,8 +169,8 @@ def test_a_crash_mid_send_leaves_outcome_unknown_not_resent(ready, db_path, tmp_
         import os
         from encompass import db, mailing, notifications
         real_send = mailing.SmtpTransport.send
-        def send_then_die(self, msg):
-            real_send(self, msg)
+        def send_then_die(self, msg, recipients):
+            real_send(self, msg, recipients)
             os._exit(9)  # the process dies after the server took the message, before it was recorded
         mailing.SmtpTransport.send = send_then_die
         con = db.connect({str(db_path)!r})
@@ -190,6 +190,32 @@ def test_a_crash_mid_send_leaves_outcome_unknown_not_resent(ready, db_path, tmp_
         notifications.settle_unknown(con, unknown[0].id, was_sent=True, username="coord", note="in sent items")
         assert notifications.send(con, smtp.settings, "coord").sent == 0
         assert len(smtp.messages) == 2
+    finally:
+        con.close()
+
+
+def test_a_crash_after_the_server_accepted_is_recovered_from_the_journal(ready, db_path, smtp):
+    ready.close()
+    crash = textwrap.dedent(f"""
+        import os
+        from encompass import db, mailing, notifications
+        notifications._record_chunk = lambda *a, **k: os._exit(9)  # dies before the database hears of it
+        con = db.connect({str(db_path)!r})
+        notifications.send(con, mailing.MailSettings(transport="smtp", host="127.0.0.1", port={smtp.settings.port},
+                                                     starttls=False), "coord")
+    """)
+    proc = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 9, proc.stderr
+    assert len(smtp.messages) == 2
+    con = db.connect(db_path)
+    try:
+        result = notifications.send(con, smtp.settings, "coord")
+        assert (result.marked_unknown, result.sent) == (0, 0)
+        assert len(smtp.messages) == 2  # nothing sent twice
+        rows = con.execute("select status, message_id is not null from notifications where urn = ? order by id",
+                           [BELVIDERE]).fetchall()
+        assert rows == [("sent", True), ("sent", True)]
+        assert not list(notifications.journal_dir(con).glob("*.jsonl"))
     finally:
         con.close()
 

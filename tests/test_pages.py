@@ -10,7 +10,8 @@ from .conftest import ROOT, child_row, xlsx_bytes
 
 APP = str(ROOT / "app.py")
 PAGE_TITLES = {"today": "Today", "import": "Import the daily sheet", "matching": "School matching",
-               "users": "Users", "account": "My account", "schools": "Schools & contacts"}
+               "users": "Users", "account": "My account", "schools": "Schools & contacts",
+               "send": "Send notifications", "admin": "Admin"}
 ROLE_USERS = {"coordinator": "coordinator", "manager": "manager", "triage": "triage-police", "admin": "admin"}
 
 

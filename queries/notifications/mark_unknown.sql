@@ -1,5 +1,4 @@
--- Left 'sending' by a batch that never finished: the message may or may not have gone.
+-- Attempted by a batch that died before the server's answer was recorded: it may or may not have gone.
 update notifications
 set status = 'unknown', last_error = 'the send was interrupted: check whether the school received it'
-where status = 'sending'
-returning id
+where id = $id and status = 'sending'

@@ -1,0 +1,57 @@
+"""Service settings kept in the database: names and addresses are settings, never code."""
+from __future__ import annotations
+
+import re
+from datetime import time
+
+from . import audit, db
+
+# key -> (label, default, check)
+SETTINGS = {
+    "council_name": ("Council name", "Example Council", None),
+    "coordinator_name": ("Co-ordinator's name or title", "The Domestic Abuse Education Co-ordinator", None),
+    "coordinator_email": ("Co-ordinator's email (wrong-school returns)", "encompass@council.example.org", "email"),
+    "triage_mailbox": ("Mailbox for information for the triage", "triage@council.example.org", "email"),
+    "triage_reply_by": ("Information for the triage wanted by (HH:MM)", "11:00", "time"),
+    "school_day_start": ("School day starts (HH:MM): notifications are due by then", "08:30", "time"),
+    "home_la_code": ("Home local authority code (GIAS)", "893", "digits"),
+}
+
+
+class SettingError(ValueError):
+    pass
+
+
+def get(con, key: str) -> str:
+    return db.get_setting(con, key, SETTINGS[key][1])
+
+
+def all_settings(con) -> dict[str, str]:
+    stored = dict(con.execute("select key, value from settings").fetchall())
+    return {key: stored.get(key, default) for key, (_, default, _) in SETTINGS.items()}
+
+
+def save(con, values: dict[str, str], username: str) -> list[str]:
+    """Check and store settings; returns the keys that changed."""
+    clean = {}
+    for key, value in values.items():
+        label, _, kind = SETTINGS[key]
+        value = (value or "").strip()
+        if not value:
+            raise SettingError(f"{label}: empty")
+        if kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise SettingError(f"{label}: '{value}' is not an email address")
+        if kind == "time":
+            try:
+                value = time.fromisoformat(value).strftime("%H:%M")
+            except ValueError:
+                raise SettingError(f"{label}: '{value}' is not a time (HH:MM)") from None
+        if kind == "digits" and not value.isdigit():
+            raise SettingError(f"{label}: '{value}' is not a number")
+        clean[key] = value
+    changed = [k for k, v in clean.items() if v != get(con, k)]
+    with db.transaction(con) as cur:
+        for key in changed:
+            audit.record(cur, username, "setting_changed", "setting", key, old=get(con, key), new=clean[key])
+            db.set_setting(cur, key, clean[key])
+    return changed

@@ -1,0 +1,6 @@
+-- A chunk's delivered notifications (registered as the frame sent_now).
+update notifications
+set status = 'sent', sent_at = s.now, sent_by = s.username, route = s.route, recipients_to = s."to",
+    recipients_cc = s.cc, template_version = s.version, message_id = s.message_id, last_error = null
+from sent_now s
+where notifications.id = s.id and notifications.status = 'sending'

@@ -1,0 +1,1 @@
+select id, batch_id from notifications where status = 'sending' order by id

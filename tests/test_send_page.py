@@ -1,0 +1,137 @@
+"""The Send and Admin pages through AppTest on a real demo database and a real outbox folder."""
+from __future__ import annotations
+
+import email
+from email import policy
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from encompass import db, matching, notifications, sheets
+
+from .conftest import ROOT, child_row, xlsx_bytes
+
+
+def page_as(username, page):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def outbox(tmp_path, monkeypatch):
+    folder = tmp_path / "outbox"
+    monkeypatch.setenv("ENCOMPASS_MAIL_OUTBOX", str(folder))
+    return folder
+
+
+def test_preview_send_all_send_again_and_a_wrong_school_reply(demo_db, outbox):
+    con = db.connect(demo_db)
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="S/1", forename="Pia", school="Shrewsbury Academy",
+                                                   dob="02/02/2012")]), "s.xlsx", "coordinator")
+    con.close()
+    at = page_as("coordinator", "pages/send.py")
+    metrics = {m.label: int(m.value) for m in at.metric}
+    assert metrics["Ready to send"] >= 1
+    ours = next(i for i in notifications.pending(db.connect(demo_db)) if i.police_ref == "S/1")
+    at.button(key=f"preview-{ours.id}").click().run()
+    shown = next(c.value for c in at.code if "S/1" in c.value)
+    assert "Pia Testington" in shown and "02/02/2012" in shown and "Subject: Operation Encompass" in shown
+    assert "Subject: Operation Encompass notification (police ref S/1)" in shown
+    [b for b in at.button if b.label.startswith("Send all")][0].click().run()
+    assert not at.exception
+    assert at.success[0].value.startswith(f"{metrics['Ready to send']} sent")
+    files = list(outbox.glob("*.eml"))
+    assert len(files) == metrics["Ready to send"]
+    assert {int(m.value) for m in at.metric if m.label == "Ready to send"} == {0}
+    # Sending again sends nothing: the button is disabled and the queue is empty.
+    assert [b for b in at.button if b.label.startswith("Send all")][0].disabled
+    assert len(list(outbox.glob("*.eml"))) == len(files)
+    ours_msg = next(email.message_from_bytes(f.read_bytes(), policy=policy.default) for f in files
+                    if b"S/1" in f.read_bytes())
+    assert "Pia" not in ours_msg["Subject"]
+    # The school says the child is not theirs: recorded, and the child is back in School matching.
+    choice = next(i for i, o in enumerate(at.selectbox[0].options) if o.startswith("S/1"))
+    at.selectbox[0].select_index(choice).run()
+    at.radio[0].set_value("not_at_school")
+    next(b for b in at.button if b.label == "Record reply").click().run()
+    assert any("back in School matching" in s.value for s in at.success)
+    con = db.connect(demo_db)
+    try:
+        waiting = [g for g in matching.queue(con) if "S/1" in g["police_refs"]]
+        assert len(waiting) == 1
+    finally:
+        con.close()
+
+
+def test_withdraw_needs_a_reason(demo_db, outbox):
+    con = db.connect(demo_db)
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="S/2", school="Shrewsbury Academy", dob="02/02/2012")]),
+                        "s.xlsx", "coordinator")
+    notifications.refresh(con)
+    ours = next(i for i in notifications.pending(con) if i.police_ref == "S/2")
+    con.close()
+    at = page_as("coordinator", "pages/send.py")
+    at.button(key=f"withdraw-{ours.id}").click().run()
+    next(b for b in at.button if b.label == "Withdraw notification").click().run()
+    assert any("say why" in e.value.lower() for e in at.error)
+    next(t for t in at.text_input if t.label == "Why is it withdrawn?").input("duplicate of a phone call")
+    next(b for b in at.button if b.label == "Withdraw notification").click().run()
+    con = db.connect(demo_db)
+    try:
+        assert con.execute("select status from notifications where id = ?", [ours.id]).fetchone() == ("withdrawn",)
+    finally:
+        con.close()
+
+
+def test_admin_template_refuses_unknown_fields_and_keeps_versions(demo_db):
+    at = page_as("admin", "pages/admin.py")
+    subject = next(t for t in at.text_input if t.label == "Subject")
+    subject.input("About {{ child_name }}").run()
+    assert any("may not name the child" in e.value for e in at.error)
+    next(b for b in at.button if b.label == "Save as a new version").click().run()
+    assert any(e.value.startswith("Not saved") for e in at.error)
+    subject = next(t for t in at.text_input if t.label == "Subject")
+    subject.input("Operation Encompass ({{ police_ref }})").run()
+    assert "Subject: Operation Encompass (DEMO/000123/26)" in at.code[0].value
+    next(b for b in at.button if b.label == "Save as a new version").click().run()
+    assert [s.value for s in at.success] == ["Saved as version 1."]
+
+
+def test_admin_settings_are_checked(demo_db):
+    at = page_as("admin", "pages/admin.py")
+    box = next(t for t in at.text_input if t.label.startswith("Mailbox for information"))
+    box.input("not-an-email")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert any("is not an email address" in e.value for e in at.error)
+
+
+def test_send_page_through_a_real_smtp_server(demo_db, monkeypatch):
+    from aiosmtpd.controller import Controller
+
+    from .test_notifications import Inbox, free_port
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        for key, value in {"MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port),
+                           "SMTP_STARTTLS": "false", "SMTP_FROM": "oe@council.example.org"}.items():
+            monkeypatch.setenv(f"ENCOMPASS_{key}", value)
+        con = db.connect(demo_db)
+        sheets.import_sheet(con, xlsx_bytes([child_row(ref="M/9", school="Shrewsbury Academy", dob="02/02/2012")]),
+                            "m.xlsx", "coordinator")
+        con.close()
+        at = page_as("coordinator", "pages/send.py")
+        assert any("Mail goes through 127.0.0.1" in c.value for c in at.caption)
+        ready = {m.label: int(m.value) for m in at.metric}["Ready to send"]
+        [b for b in at.button if b.label.startswith("Send all")][0].click().run()
+        assert not at.exception
+        assert len(inbox.messages) == ready
+        assert any(m["Subject"] == "Operation Encompass notification (police ref M/9)" for _, m in inbox.messages)
+        assert all(m["From"] == "oe@council.example.org" for _, m in inbox.messages)
+    finally:
+        controller.stop()
