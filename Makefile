@@ -31,6 +31,7 @@ browser:
 
 bench: setup
 	$(BIN)/python bench/import_sheet.py
+	$(BIN)/python bench/send_smtp.py --runs 5
 
 clean-demo:
 	rm -f data/encompass.duckdb data/encompass.duckdb.wal

@@ -21,6 +21,7 @@ class Today:
     children_today: int
     matched_today: int
     no_school_today: int
+    notifications: dict               # waiting, next_due, overdue, unknown
 
     @property
     def sheet_loaded(self) -> bool:
@@ -39,6 +40,7 @@ def today(con, on: date | None = None) -> Today:
         children_today=summary["children"],
         matched_today=summary["matched"],
         no_school_today=summary["no_school"],
+        notifications=db.one(con, "notifications/due_summary", {"now": clock.now()}),
     )
 
 

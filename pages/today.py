@@ -1,10 +1,11 @@
 """Today: what the co-ordinator needs to do now."""
 import streamlit as st
 
-from encompass import audit, db, status, web
+from encompass import audit, db, notifications, status, web
 
 con, user = web.require("today")
 st.title("Today")
+notifications.refresh(con, user.username)  # matched children get their notification queued (idempotent)
 now = status.today(con)
 
 day = now.day
@@ -30,6 +31,14 @@ repeats.metric("Repeat children today", now.repeat_children_today, help="Seen in
 children.metric("Children on today's sheets", now.children_today,
                 f"{now.matched_today} matched · {now.no_school_today} no school" if now.children_today else None,
                 delta_color="off", delta_arrow="off")
+
+due = now.notifications
+if due["waiting"]:
+    text = (f"**{due['waiting']}** notification{'s' if due['waiting'] != 1 else ''} to send; the first is due by "
+            f"{due['next_due']:%A %d %B %H:%M}" + (f" — **{due['overdue']} overdue**" if due["overdue"] else "")
+            + (f" — {due['unknown']} with an unknown outcome to check" if due["unknown"] else "") + ".")
+    (st.error if due["overdue"] else st.info)(text, icon=":material/send:")
+    st.page_link("pages/send.py", label="Go to Send", icon=":material/send:")
 
 if not now.sheet_loaded:
     st.page_link("pages/import_sheet.py", label="Import today's sheet", icon=":material/upload_file:")
