@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import audit, clock, db, schools
+from . import audit, clock, db, schools, spreadsheet
 
 ROLES = {"key_contact": "Key Contact (DSL)", "deputy": "Deputy (DDSL)", "head": "Head teacher", "other": "Other"}
 SINGLE_ROLES = ("key_contact", "deputy", "head")   # one in force at a time; "other" may be many
@@ -155,15 +155,10 @@ class ImportReport:
 def import_csv(con, data: bytes, username: str) -> ImportReport:
     """Contacts from CSV (urn, role, name, email, phone). Bad rows are rejected with their row number;
     everything else is kept, in one transaction."""
-    text = None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        raise ContactError("file", "the file is neither UTF-8 nor Windows-1252 text")
+    try:
+        text = spreadsheet.decode_text(data)
+    except spreadsheet.UnreadableFile as exc:
+        raise ContactError("file", str(exc)) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     headers = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in ("urn", "role", "name", "email") if c not in headers]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import clock, db, normalise, settings
+from . import clock, db, normalise, settings, spreadsheet
 
 # GIAS column -> our column. Every other column of a real extract (~130) is ignored.
 GIAS_COLUMNS = {
@@ -80,14 +80,11 @@ def _int(value: str | None) -> int | None:
 
 
 def _read_csv(path: str | Path) -> list[dict]:
-    raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "cp1252"):  # GIAS downloads have been both
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    return list(csv.DictReader(io.StringIO(text)))
+    try:
+        text = spreadsheet.decode_text(Path(path).read_bytes())
+    except spreadsheet.UnreadableFile as exc:
+        raise RegisterError(f"{path}: {exc}") from None
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 def read_register(path: str | Path) -> list[dict]:

@@ -52,16 +52,19 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_csv(data: bytes) -> list[list]:
+def decode_text(data: bytes) -> str:
+    """CSV bytes as text: UTF-8 (with or without Excel's BOM), else Windows-1252, which Excel on
+    Windows and GIAS downloads both produce."""
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise UnreadableFile("the CSV file is neither UTF-8 nor Windows-1252 text")
-    return [row for row in csv.reader(io.StringIO(text, newline=""))]
+    raise UnreadableFile("the CSV file is neither UTF-8 nor Windows-1252 text")
+
+
+def _read_csv(data: bytes) -> list[list]:
+    return [row for row in csv.reader(io.StringIO(decode_text(data), newline=""))]
 
 
 def _read_workbook(data: bytes, filename: str) -> list[list]:

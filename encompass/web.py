@@ -73,3 +73,21 @@ def demo_banner(con) -> None:
         st.warning("**DEMO** — synthetic children on the real schools register; contact addresses are example.org, "
                    "so nothing can reach a real school.",
                    icon=":material/science:")
+
+
+def period_form(con, urn: int | None, username: str, key: str, submit: str) -> None:
+    """Add a term, holiday or non-pupil day: the council's (urn None) or one school's own."""
+    from . import calendar
+    with st.form(key, clear_on_submit=True):
+        kind = st.selectbox("Kind", calendar.KINDS, format_func=lambda k: k.replace("_", " "))
+        name = st.text_input("Name", placeholder="e.g. Autumn term, INSET day")
+        start = st.date_input("From", value=None, format="DD/MM/YYYY")
+        end = st.date_input("To", value=None, format="DD/MM/YYYY")
+        if st.form_submit_button(submit):
+            try:
+                if not (start and end):
+                    raise calendar.CalendarError("give both dates")
+                calendar.add_period(con, urn, kind, name, start, end, username)
+                st.rerun()
+            except calendar.CalendarError as exc:
+                st.error(str(exc).capitalize() + ".")

@@ -69,20 +69,8 @@ with cal_tab:
         if b.button("Remove", key=f"la-period-{p['id']}"):
             calendar.remove_period(con, p["id"], user.username)
             st.rerun()
-    with st.form("la-period", clear_on_submit=True):
-        st.markdown("**Add a period**")
-        kind = st.selectbox("Kind", calendar.KINDS, format_func=lambda k: k.replace("_", " "))
-        label = st.text_input("Name", placeholder="e.g. Autumn term")
-        start = st.date_input("From", value=None, format="DD/MM/YYYY")
-        end = st.date_input("To", value=None, format="DD/MM/YYYY")
-        if st.form_submit_button("Add"):
-            try:
-                if not (start and end):
-                    raise calendar.CalendarError("give both dates")
-                calendar.add_period(con, None, kind, label, start, end, user.username)
-                st.rerun()
-            except calendar.CalendarError as exc:
-                st.error(str(exc).capitalize() + ".")
+    st.markdown("**Add a period**")
+    web.period_form(con, None, user.username, "la-period", "Add")
 
 with set_tab:
     values = settings.all_settings(con)

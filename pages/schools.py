@@ -108,19 +108,7 @@ def school_view(urn: int) -> None:
         if b.button("Remove", key=f"period-{p['id']}"):
             calendar.remove_period(con, p["id"], user.username)
             st.rerun()
-    with st.form(f"period-{urn}", clear_on_submit=True):
-        kind = st.selectbox("Kind", calendar.KINDS, format_func=lambda k: k.replace("_", " "))
-        name = st.text_input("Name", placeholder="e.g. Autumn term, INSET day")
-        start = st.date_input("From", value=None, format="DD/MM/YYYY")
-        end = st.date_input("To", value=None, format="DD/MM/YYYY")
-        if st.form_submit_button("Add to this school's calendar"):
-            try:
-                if not (start and end):
-                    raise calendar.CalendarError("give both dates")
-                calendar.add_period(con, urn, kind, name, start, end, user.username)
-                st.rerun()
-            except calendar.CalendarError as exc:
-                st.error(str(exc).capitalize() + ".")
+    web.period_form(con, urn, user.username, f"period-{urn}", "Add to this school's calendar")
 
 
 if done := st.session_state.pop("schools_done", None):

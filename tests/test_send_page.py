@@ -135,3 +135,22 @@ def test_send_page_through_a_real_smtp_server(demo_db, monkeypatch):
         assert all(m["From"] == "oe@council.example.org" for _, m in inbox.messages)
     finally:
         controller.stop()
+
+
+def test_admin_adds_a_council_calendar_period(demo_db):
+    from datetime import date
+    at = page_as("admin", "pages/admin.py")
+    form = "la-period"
+    next(s for s in at.selectbox if s.form_id == form).select("holiday")
+    next(t for t in at.text_input if t.form_id == form).input("Autumn 2026 test holiday")
+    dates = [d for d in at.date_input if d.form_id == form]
+    dates[0].set_value(date(2026, 12, 21))
+    dates[1].set_value(date(2027, 1, 1))
+    next(b for b in at.button if b.form_id == form).click().run()
+    assert not at.exception and not at.error
+    con = db.connect(demo_db)
+    try:
+        from encompass import calendar
+        assert calendar.day_info(con, date(2026, 12, 22)).kind == "holiday"
+    finally:
+        con.close()
