@@ -5,6 +5,7 @@ The only module in the package that imports Streamlit; the CLI never imports it.
 from __future__ import annotations
 
 import os
+import re
 
 import streamlit as st
 
@@ -24,6 +25,15 @@ def connection():
     except db.DatabaseLocked as exc:
         st.error(f"Encompass Desk cannot open its database: {exc}.")
         st.stop()
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text) -> str:
+    """Data-derived text made inert for Streamlit markdown: a police sheet or a typed contact must not
+    become a link, an image, a colour directive or LaTeX on the co-ordinator's screen."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
 
 
 def secret(name: str) -> str | None:

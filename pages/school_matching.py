@@ -28,14 +28,15 @@ for g in groups:
     typed = g["school_text"] or "(no school given)"
     slug = re.sub(r"[^a-z0-9]+", "-", g["group_key"])
     with st.container(border=True, key=f"group-{slug}"):
-        st.markdown(f"#### {typed}")
+        st.markdown(f"#### {web.md(typed)}")
         st.caption(f"{g['children']} child{'ren' if g['children'] > 1 else ''} · ages {', '.join(map(str, ages))} · "
-                   f"police refs {', '.join(dict.fromkeys(g['police_refs']))} · {g['reason'] or ''}")
+                   f"police refs {web.md(', '.join(dict.fromkeys(g['police_refs'])))} · {web.md(g['reason'] or '')}")
         if show_names:
             children = db.rows(con, "matching/children_of", {"ids": ids})
             with db.transaction(con) as cur:
                 audit.record(cur, user.username, "view_children", "child_incident", ",".join(map(str, ids)))
-            st.write(", ".join(f"{c['forename']} {c['surname']} ({c['dob']:%d/%m/%Y})" for c in children))
+            st.write(", ".join(f"{web.md(c['forename'])} {web.md(c['surname'])} ({c['dob']:%d/%m/%Y})"
+                               for c in children))
         found = matcher.match(g["school_text"], phases[0] if len(set(phases)) == 1 else None)
         options = [c.urn for c in found.candidates if c.open] + [OTHER, NO_SCHOOL, OUT_OF_AREA]
         names = {c.urn: f"{c.name} (URN {c.urn}, {c.phase_group}) — {c.score:.0%}: {c.reason}"

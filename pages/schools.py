@@ -46,8 +46,8 @@ def school_view(urn: int) -> None:
     if route.kind == "blocked":
         st.error(f"Notifications cannot go to this school: {route.reason}.", icon=":material/block:")
     else:
-        st.success(f"Notifications go to {route.to}" + (f", copied to {', '.join(route.cc)}" if route.cc else "")
-                   + f" — {route.reason}.", icon=":material/mail:")
+        st.success(web.md(f"Notifications go to {route.to}" + (f", copied to {', '.join(route.cc)}" if route.cc else "")
+                          + f" — {route.reason}."), icon=":material/mail:")
     confirmed = s["last_confirmed"]
     since = contacts.school_year_start(clock.today())
     left, right = st.columns([3, 1])
@@ -63,8 +63,8 @@ def school_view(urn: int) -> None:
     by_role = {c["role"]: c for c in in_force if c["role"] != "other"}
     for role in contacts.SINGLE_ROLES:
         c = by_role.get(role)
-        label = f"{contacts.ROLES[role]}: " + (f"{c['name']} <{c['email'] or 'no email'}> {c['phone'] or ''}" if c
-                                                else "none")
+        label = f"{contacts.ROLES[role]}: " + (
+            web.md(f"{c['name']} <{c['email'] or 'no email'}> {c['phone'] or ''}") if c else "none")
         with st.expander(label, icon=":material/person:" if c else ":material/person_off:"):
             contact_form(urn, role, c, f"form-{urn}-{role}")
             if c and st.button("Remove without replacement", key=f"remove-{c['id']}"):
@@ -72,7 +72,7 @@ def school_view(urn: int) -> None:
                 st.rerun()
     others = [c for c in in_force if c["role"] == "other"]
     for c in others:
-        with st.expander(f"Other: {c['name']} <{c['email'] or 'no email'}>"):
+        with st.expander("Other: " + web.md(f"{c['name']} <{c['email'] or 'no email'}>")):
             contact_form(urn, "other", c, f"form-other-{c['id']}")
             if st.button("Remove", key=f"remove-{c['id']}"):
                 contacts.remove(con, c["id"], user.username)

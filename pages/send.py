@@ -41,7 +41,7 @@ if last := st.session_state.pop("send_result", None):
 
 for item in unknown:
     with st.container(border=True):
-        st.error(f"Outcome unknown: {item.police_ref} to {item.school}. The send was interrupted; check the sent "
+        st.error(f"Outcome unknown: {web.md(item.police_ref)} to {item.school}. The send was interrupted; check the sent "
                  "items or ask the school before deciding.", icon=":material/help:")
         yes, no = st.columns(2)
         if yes.button("It was sent", key=f"unknown-sent-{item.id}"):
@@ -80,10 +80,11 @@ for (school, urn), group in sorted(by_school.items(), key=lambda kv: min(i.due_b
         if group[0].blocked:
             st.error(f"Cannot send: {group[0].route.reason}. Add contacts on Schools & contacts.")
         else:
-            st.caption(f"To {group[0].route.to}" + (f", cc {', '.join(group[0].route.cc)}" if group[0].route.cc else ""))
+            st.caption(web.md(f"To {group[0].route.to}" + (f", cc {', '.join(group[0].route.cc)}"
+                                                           if group[0].route.cc else "")))
         for item in group:
             cols = st.columns([3, 2, 1, 1])
-            cols[0].write(f"**{item.police_ref}** · {item.kind.replace('_', ' ')}"
+            cols[0].write(f"**{web.md(item.police_ref)}** · {item.kind.replace('_', ' ')}"
                           + ("" if item.known_calendar else " · due date assumes weekdays (outside the known calendar)"))
             cols[1].write(item.status + (f": {item.last_error}" if item.last_error else ""))
             if cols[2].button("Preview", key=f"preview-{item.id}"):

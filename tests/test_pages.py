@@ -218,3 +218,15 @@ def test_outside_demo_mode_a_weak_cookie_key_stops_the_app(demo_db, monkeypatch)
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert any("cannot start" in e.value and "too short" in e.value for e in at.error)
     assert not at.text_input  # no login form
+
+
+def test_sheet_text_cannot_become_markdown_links(demo_db):
+    con = db.connect(demo_db)
+    from encompass import sheets
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="X/[1]", school="[Click me](http://evil.example)")]),
+                        "x.xlsx", "x")
+    con.close()
+    at = signed_in("coordinator")
+    at.switch_page("pages/school_matching.py").run()
+    heading = next(m.value for m in at.markdown if "Click me" in m.value)
+    assert heading == "#### \\[Click me\\]\\(http\\://evil\\.example\\)"
