@@ -29,6 +29,8 @@ PAGES: dict[str, tuple[str, str, str, frozenset[str]]] = {
     "send": ("pages/send.py", "Send", ":material/send:", frozenset({"coordinator", "admin"})),
     "schools": ("pages/schools.py", "Schools & contacts", ":material/contact_mail:",
                 frozenset({"coordinator", "admin"})),
+    "triage": ("pages/triage.py", "Triage", ":material/groups:", frozenset({"triage", "admin"})),
+    "meeting": ("pages/meeting.py", "Meeting mode", ":material/present_to_all:", frozenset({"triage", "admin"})),
     "users": ("pages/users.py", "Users", ":material/group:", frozenset({"admin"})),
     "admin": ("pages/admin.py", "Admin", ":material/settings:", frozenset({"admin"})),
     "account": ("pages/account.py", "My account", ":material/person:", frozenset(ROLES)),

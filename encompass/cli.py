@@ -9,11 +9,11 @@ import argparse
 import getpass
 import json
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from . import (audit, auth, calendar, clock, contacts, db, demo, exports, mailing, matching, notifications, schools,
-               sheets, status)
+               sheets, status, triage)
 
 
 class CommandError(Exception):
@@ -136,6 +136,19 @@ def cmd_send(con, args):
     _out(args, d, "\n".join(lines))
 
 
+def cmd_triage_list(con, args):
+    try:
+        meeting = date.fromisoformat(args.date)
+    except ValueError:
+        raise CommandError(f"{args.date!r} is not a date (YYYY-MM-DD)") from None
+    rows = triage.summary(con, meeting)
+    start, end = triage.window(meeting)
+    data = {"date": meeting.isoformat(), "incidents": [
+        {"police_ref": r["police_ref"], "level": r["level"], "children": r["children"]} for r in rows]}
+    _out(args, data, f"{meeting:%A %d %B %Y}: incidents of {start:%d/%m} to {end:%d/%m}, {len(rows)} on the list"
+         + "".join(f"\n  {r['police_ref']}: level {r['level']}, {r['children']} children" for r in rows))
+
+
 def cmd_status(con, args):
     d = status.counts(con)
     _out(args, d, "\n".join(f"{k}: {v}" for k, v in d.items()))
@@ -195,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("queue", help="queue notifications for matched children; list what is blocked")
     s = sub.add_parser("send", help="send every queued notification with the configured transport")
     s.add_argument("--retry-failed", action="store_true", help="also try the ones that failed before")
+    s = sub.add_parser("triage-list", help="the incidents on a meeting's triage list (no names)")
+    s.add_argument("date")
     sub.add_parser("status", help="counts of what the database holds")
     s = sub.add_parser("demo", help="fill a new database with synthetic demo data")
     s.add_argument("--scale", type=float, default=1.0, help="times Shropshire's volume (150: national size)")
@@ -213,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"init": cmd_init, "import-schools": cmd_import_schools, "import-calendar": cmd_import_calendar,
             "import-sheet": cmd_import_sheet, "match-school": cmd_match_school,
             "next-school-day": cmd_next_school_day, "import-contacts": cmd_import_contacts,
-            "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "queue": cmd_queue, "send": cmd_send, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
+            "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "queue": cmd_queue, "send": cmd_send,
+            "triage-list": cmd_triage_list, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
 EXPECTED = (CommandError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError, calendar.CalendarError,
             demo.DemoError, auth.AuthError, contacts.ContactError, mailing.TransportError, FileNotFoundError, PermissionError)
 

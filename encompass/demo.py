@@ -93,6 +93,7 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
                     "password_hash": gen.password_hash, "roles": roles, "agency": agency, "now": clock.now()})
         _write_contacts(cur, rng, db.rows(cur, "demo/open_schools", {"home": None}))
         _write_notifications(cur, gen.calendar, end)
+        db.run(cur, "demo/insert_triage", {"before": end - timedelta(days=3)})
         db.set_setting(cur, "demo", "true")
         audit.record(cur, "system", "demo_data", None, None, scale=scale, seed=seed, years=years)
     counts = {k: int(len(v)) for k, v in frames.items()}

@@ -15,7 +15,18 @@ SETTINGS = {
     "triage_reply_by": ("Information for the triage wanted by (HH:MM)", "11:00", "time"),
     "school_day_start": ("School day starts (HH:MM): notifications are due by then", "08:30", "time"),
     "home_la_code": ("Home local authority code (GIAS)", "893", "digits"),
+    "triage_levels": ("Levels discussed at the triage (comma-separated)", "2,3", "levels"),
+    "triage_agencies": ("Triage agencies (comma-separated)",
+                        "Children's Social Care,Police,Health,Education,Recovery Partnership,"
+                        "Domestic Abuse Service,Probation", "list"),
+    "triage_outcomes": ("Triage outcomes (comma-separated)",
+                        "No further action,Early-help offer,Referral to children's social care,Strategy discussion,"
+                        "Referral to the domestic-abuse service,MARAC referral,School to monitor,Other", "list"),
 }
+
+
+def as_list(con, key: str) -> list[str]:
+    return [part.strip() for part in get(con, key).split(",") if part.strip()]
 
 
 class SettingError(ValueError):
@@ -48,6 +59,10 @@ def save(con, values: dict[str, str], username: str) -> list[str]:
                 raise SettingError(f"{label}: '{value}' is not a time (HH:MM)") from None
         if kind == "digits" and not value.isdigit():
             raise SettingError(f"{label}: '{value}' is not a number")
+        if kind == "levels" and not all(p.strip() in ("1", "2", "3", "4") for p in value.split(",")):
+            raise SettingError(f"{label}: use levels 1 to 4, e.g. 2,3")
+        if kind in ("list", "levels"):
+            value = ",".join(p.strip() for p in value.split(",") if p.strip())
         clean[key] = value
     changed = [k for k, v in clean.items() if v != get(con, k)]
     with db.transaction(con) as cur:

@@ -11,7 +11,8 @@ from .conftest import ROOT, child_row, xlsx_bytes
 APP = str(ROOT / "app.py")
 PAGE_TITLES = {"today": "Today", "import": "Import the daily sheet", "matching": "School matching",
                "users": "Users", "account": "My account", "schools": "Schools & contacts",
-               "send": "Send notifications", "admin": "Admin"}
+               "send": "Send notifications", "admin": "Admin", "triage": "Domestic Abuse Triage",
+               "meeting": None}
 ROLE_USERS = {"coordinator": "coordinator", "manager": "manager", "triage": "triage-police", "admin": "admin"}
 
 
@@ -70,20 +71,22 @@ def test_page_access_matrix(demo_db, role, page):
     if role in roles:
         at.switch_page(path).run()
         assert not at.exception
-        assert titles(at)[0] == PAGE_TITLES[page]
+        if PAGE_TITLES[page]:
+            assert titles(at)[0] == PAGE_TITLES[page]
     else:  # never registered for this role, so there is nothing to switch to (the browser test tries the URL)
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(path)
 
 
-@pytest.mark.parametrize("page", ["import", "matching", "today", "users"])
+@pytest.mark.parametrize("page", ["import", "matching", "today", "users", "send", "schools", "admin", "triage",
+                                  "meeting"])
 def test_each_page_checks_again_when_run_directly(demo_db, page):
     at = AppTest.from_file(str(ROOT / auth.PAGES[page][0]), default_timeout=60)
     at.session_state["authentication_status"] = True
     at.session_state["username"] = "manager"
     at.run()
     assert [e.value for e in at.error] == ["You do not have access to this page."]
-    assert PAGE_TITLES[page] not in titles(at)
+    assert not titles(at)
 
 
 def test_a_disabled_user_is_shut_out_mid_session(demo_db):

@@ -1,0 +1,266 @@
+"""The daily Domestic Abuse Triage (DAT): the list, each agency's checks, decisions, actions, minutes.
+
+Each agency writes only its own column. A save names the version of the check it replaces, so two
+people editing one agency's note are told, never silently overwritten; different agencies never
+touch the same row. Once a meeting is closed, a change to its decisions is an amendment with who,
+when and why.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import holidays
+
+from . import audit, clock, db, exports, settings
+
+KNOWN = {"yes": "Known", "no": "Not known", "not_checked": "Not checked"}
+
+
+class TriageError(ValueError):
+    pass
+
+
+class EditConflict(TriageError):
+    """Someone else saved this agency's check since it was opened."""
+
+    def __init__(self, current: dict):
+        super().__init__(f"{current['updated_by']} saved this check at {current['updated_at']:%H:%M} while you were "
+                         "editing: merge the two notes and save again")
+        self.current = current
+
+
+def _working_day(d: date) -> bool:
+    return d.weekday() < 5 and d not in holidays.UK(subdiv="ENG", years=d.year)
+
+
+def window(meeting: date) -> tuple[date, date]:
+    """The incident dates a meeting covers: from the previous working day up to the day before.
+
+    A Monday meeting covers Friday, Saturday and Sunday; after a bank holiday Monday, Tuesday's
+    meeting covers Friday to Monday.
+    """
+    previous = meeting - timedelta(days=1)
+    while not _working_day(previous):
+        previous -= timedelta(days=1)
+    return previous, meeting - timedelta(days=1)
+
+
+def levels(con) -> list[int]:
+    return [int(x) for x in settings.as_list(con, "triage_levels")]
+
+
+def agencies(con) -> list[str]:
+    return settings.as_list(con, "triage_agencies")
+
+
+def outcomes(con) -> list[str]:
+    return settings.as_list(con, "triage_outcomes")
+
+
+@dataclass
+class Incident:
+    id: int
+    police_ref: str
+    incident_at: object
+    has_time: bool
+    level: int | None
+    dash_risk: str | None
+    children: list[dict]
+    checks: dict[str, dict]
+    decision: dict | None
+    actions: list[dict]
+
+
+def incident_ids(con, meeting: date) -> list[int]:
+    start, end = window(meeting)
+    return [r[0] for r in db.run(con, "triage/list", {"start": start, "end": end, "levels": levels(con)}).fetchall()]
+
+
+def summary(con, meeting: date) -> list[dict]:
+    """For the CLI: the incidents on a meeting's list, without names."""
+    start, end = window(meeting)
+    return db.rows(con, "triage/summary", {"start": start, "end": end, "levels": levels(con)})
+
+
+def load(con, ids: list[int], username: str, purpose: str) -> list[Incident]:
+    """Incidents with their children, checks, decisions and actions. Reading them is audited."""
+    if not ids:
+        return []
+    base = {r["id"]: r for r in db.rows(con, "triage/incidents", {"ids": ids})}
+    children: dict[int, list] = {}
+    for c in db.rows(con, "triage/children", {"ids": ids}):
+        children.setdefault(c["incident_id"], []).append(c)
+    checks: dict[int, dict] = {}
+    for c in db.rows(con, "triage/checks", {"ids": ids}):
+        checks.setdefault(c["incident_id"], {})[c["agency"]] = c
+    decisions = {d["incident_id"]: d for d in db.rows(con, "triage/decisions", {"ids": ids})}
+    actions: dict[int, list] = {}
+    for a in db.rows(con, "triage/actions", {"ids": ids}):
+        actions.setdefault(a["incident_id"], []).append(a)
+    with db.transaction(con) as cur:
+        audit.record(cur, username, "view_incidents", "incident", ",".join(map(str, ids)), purpose=purpose)
+    return [Incident(i, base[i]["police_ref"], base[i]["incident_at"], base[i]["has_time"], base[i]["level"],
+                     base[i]["dash_risk"], children.get(i, []), checks.get(i, {}), decisions.get(i),
+                     actions.get(i, [])) for i in ids if i in base]
+
+
+def progress(con, meeting: date, agency: str) -> tuple[int, int]:
+    """(checked, total) for one agency: "12 of 19 checked"."""
+    ids = incident_ids(con, meeting)
+    if not ids:
+        return 0, 0
+    done = db.scalar(con, "triage/checked_count", {"ids": ids, "agency": agency})
+    return done, len(ids)
+
+
+def save_check(con, incident_id: int, agency: str, known: str, note: str, expected_version: int,
+               username: str, user_agency: str | None) -> int:
+    """Save one agency's check; returns the new version. Raises EditConflict if someone saved first."""
+    if user_agency != agency:
+        raise TriageError(f"you can only write {user_agency or 'no agency'}'s checks")
+    if known not in KNOWN:
+        raise TriageError("say whether the family is known to your agency")
+    with db.transaction(con) as cur:
+        current = db.one(cur, "triage/check", {"incident_id": incident_id, "agency": agency})
+        version = current["version"] if current else 0
+        if version != expected_version:
+            raise EditConflict(current)
+        db.run(cur, "triage/save_check", {"incident_id": incident_id, "agency": agency, "known": known,
+                                          "note": note.strip() or None, "version": version + 1,
+                                          "username": username, "now": clock.now()})
+        audit.record(cur, username, "triage_check", "incident", incident_id, agency=agency, known=known,
+                     version=version + 1)
+    return version + 1
+
+
+def is_closed(con, meeting: date) -> bool:
+    row = con.execute("select closed_at from triage_meetings where meeting_date = ?", [meeting]).fetchone()
+    return bool(row and row[0])
+
+
+def decide(con, meeting: date, incident_id: int, agreed_level: int, outcome: str, rationale: str,
+           username: str, reason: str = "") -> None:
+    """Record the meeting's decision. After the meeting is closed it is an amendment and needs a reason."""
+    if agreed_level not in (1, 2, 3, 4):
+        raise TriageError("the agreed level is 1 to 4")
+    if outcome not in outcomes(con):
+        raise TriageError(f"choose an outcome from the list ({', '.join(outcomes(con))})")
+    closed = is_closed(con, meeting)
+    if closed and not reason.strip():
+        raise TriageError("the meeting is closed: say why the decision is amended")
+    now = clock.now()
+    with db.transaction(con) as cur:
+        old = db.one(cur, "triage/decision", {"incident_id": incident_id})
+        db.run(cur, "triage/save_decision", {"incident_id": incident_id, "meeting_date": meeting,
+                                             "agreed_level": agreed_level, "outcome": outcome,
+                                             "rationale": rationale.strip() or None, "username": username,
+                                             "now": now})
+        if closed:
+            for what, before, after in (("agreed level", old and old["agreed_level"], agreed_level),
+                                        ("outcome", old and old["outcome"], outcome),
+                                        ("rationale", old and old["rationale"], rationale.strip() or None)):
+                if before != after:
+                    db.run(cur, "triage/amend", {"incident_id": incident_id, "what": what,
+                                                 "old": None if before is None else str(before),
+                                                 "new": None if after is None else str(after),
+                                                 "reason": reason.strip(), "username": username, "now": now})
+        audit.record(cur, username, "triage_amend" if closed else "triage_decision", "incident", incident_id,
+                     agreed_level=agreed_level, outcome=outcome)
+
+
+def add_action(con, meeting: date, incident_id: int, action: str, owner: str, due: date | None,
+               username: str, reason: str = "") -> None:
+    if not action.strip():
+        raise TriageError("say what the action is")
+    if owner not in agencies(con):
+        raise TriageError("choose the agency that owns the action")
+    closed = is_closed(con, meeting)
+    if closed and not reason.strip():
+        raise TriageError("the meeting is closed: say why the action is added")
+    now = clock.now()
+    with db.transaction(con) as cur:
+        cur.execute("insert into triage_actions (incident_id, action, owner_agency, due_date, created_by, created_at) "
+                    "values (?, ?, ?, ?, ?, ?)", [incident_id, action.strip(), owner, due, username, now])
+        if closed:
+            db.run(cur, "triage/amend", {"incident_id": incident_id, "what": "action added", "old": None,
+                                         "new": f"{action.strip()} ({owner})", "reason": reason.strip(),
+                                         "username": username, "now": now})
+        audit.record(cur, username, "triage_action", "incident", incident_id, owner=owner)
+
+
+def close_meeting(con, meeting: date, username: str) -> list[str]:
+    """Close the meeting. Returns the police references still without a decision (then nothing closes)."""
+    undecided = [i.police_ref for i in load(con, incident_ids(con, meeting), username, "close") if not i.decision]
+    if undecided:
+        return undecided
+    with db.transaction(con) as cur:
+        cur.execute("insert into triage_meetings values (?, ?, ?) on conflict (meeting_date) do update set "
+                    "closed_by = excluded.closed_by, closed_at = excluded.closed_at", [meeting, username, clock.now()])
+        audit.record(cur, username, "triage_close", "meeting", meeting)
+    return []
+
+
+def amendments(con, incident_id: int) -> list[dict]:
+    return db.rows(con, "triage/amendments", {"incident_id": incident_id})
+
+
+# --- minutes ---------------------------------------------------------------------------------------
+
+def _minute_rows(incidents: list[Incident]) -> tuple[list[dict], list[dict]]:
+    decisions, actions = [], []
+    for i in incidents:
+        d = i.decision or {}
+        decisions.append({
+            "police_ref": i.police_ref, "incident_date": f"{i.incident_at:%d/%m/%Y}", "level": i.level,
+            "dash_risk": i.dash_risk, "children": "; ".join(f"{c['forename']} {c['surname']} ({c['age']})"
+                                                            for c in i.children),
+            "agreed_level": d.get("agreed_level"), "outcome": d.get("outcome"), "rationale": d.get("rationale")})
+        actions += [{"police_ref": i.police_ref, "action": a["action"], "owner": a["owner_agency"],
+                     "due": f"{a['due_date']:%d/%m/%Y}" if a["due_date"] else ""} for a in i.actions]
+    return decisions, actions
+
+
+def minutes_xlsx(con, meeting: date, username: str) -> bytes:
+    incidents = load(con, incident_ids(con, meeting), username, "minutes")
+    decisions, actions = _minute_rows(incidents)
+    _audit_export(con, meeting, username, "xlsx", len(incidents))
+    return exports.to_xlsx({
+        "Decisions": (decisions, ["police_ref", "incident_date", "level", "dash_risk", "children", "agreed_level",
+                                  "outcome", "rationale"]),
+        "Actions": (actions, ["police_ref", "action", "owner", "due"])})
+
+
+def minutes_html(con, meeting: date, username: str) -> bytes:
+    """A printable document (open it and print, or save as PDF). Every value is HTML-escaped."""
+    incidents = load(con, incident_ids(con, meeting), username, "minutes")
+    decisions, actions = _minute_rows(incidents)
+    _audit_export(con, meeting, username, "html", len(incidents))
+    e = lambda v: html.escape("" if v is None else str(v))  # noqa: E731
+    council = e(settings.get(con, "council_name"))
+    closed = "closed" if is_closed(con, meeting) else "not yet closed"
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>DAT minutes {meeting:%d/%m/%Y}</title>"
+             "<style>body{font-family:Arial,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
+             "td,th{border:1px solid #999;padding:4px;vertical-align:top;text-align:left}"
+             "h2{page-break-before:auto}</style></head><body>",
+             f"<h1>Domestic Abuse Triage — {meeting:%A %d %B %Y}</h1>",
+             f"<p>{council}. OFFICIAL-SENSITIVE. Meeting {closed}. {len(incidents)} incidents.</p>"]
+    for d in decisions:
+        parts.append(f"<h2>{e(d['police_ref'])} — incident {e(d['incident_date'])}</h2><table>"
+                     f"<tr><th>Level on referral</th><td>{e(d['level'])}</td><th>DASH</th><td>{e(d['dash_risk'])}</td></tr>"
+                     f"<tr><th>Children</th><td colspan='3'>{e(d['children'])}</td></tr>"
+                     f"<tr><th>Agreed level</th><td>{e(d['agreed_level'])}</td><th>Outcome</th><td>{e(d['outcome'])}</td></tr>"
+                     f"<tr><th>Rationale</th><td colspan='3'>{e(d['rationale'])}</td></tr></table>")
+        mine = [a for a in actions if a["police_ref"] == d["police_ref"]]
+        if mine:
+            parts.append("<table><tr><th>Action</th><th>Owner</th><th>Due</th></tr>" + "".join(
+                f"<tr><td>{e(a['action'])}</td><td>{e(a['owner'])}</td><td>{e(a['due'])}</td></tr>" for a in mine)
+                + "</table>")
+    parts.append("</body></html>")
+    return "".join(parts).encode("utf-8")
+
+
+def _audit_export(con, meeting: date, username: str, kind: str, n: int) -> None:
+    with db.transaction(con) as cur:
+        audit.record(cur, username, "export_minutes", "meeting", meeting, format=kind, incidents=n)

@@ -1,0 +1,3 @@
+select incident_id, agency, known, note, version, updated_by, updated_at
+from triage_checks
+where incident_id = $incident_id and agency = $agency

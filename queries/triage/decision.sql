@@ -1,0 +1,1 @@
+select incident_id, agreed_level, outcome, rationale from triage_decisions where incident_id = $incident_id

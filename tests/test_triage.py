@@ -1,0 +1,206 @@
+"""The Domestic Abuse Triage on a real database: the list, agencies' checks, decisions, minutes."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from encompass import db, settings, sheets, triage
+
+from .conftest import ROOT, child_row, xlsx_bytes
+
+MONDAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def listed(con):
+    """Incidents across a weekend at levels 1-4: the Monday list is the level 2 and 3 ones of Fri-Sun."""
+    rows = [
+        child_row(ref="T/THU", incident="19/11/2026", level="Level 2"),            # Thursday: Friday's list
+        child_row(ref="T/FRI", incident="20/11/2026", level="Level 2", forename="Fa"),
+        child_row(ref="T/SAT", incident="21/11/2026", level="Level 3", forename="Sa"),
+        child_row(ref="T/SAT", incident="21/11/2026", level="Level 3", forename="Sib", dob="01/01/2019"),
+        child_row(ref="T/SUN1", incident="22/11/2026", level="Level 1", forename="Su"),   # level 1: not discussed
+        child_row(ref="T/SUN4", incident="22/11/2026", level="Level 4", forename="Sf"),   # level 4: not discussed
+        child_row(ref="T/SUN", incident="22/11/2026", level="Level 3", forename="Sx"),
+        child_row(ref="T/MON", incident="23/11/2026", level="Level 2", forename="Mo"),    # Tuesday's list
+    ]
+    sheets.import_sheet(con, xlsx_bytes(rows), "t.xlsx", "coord")
+    return con
+
+
+def refs(con, meeting):
+    return [i.police_ref for i in triage.load(con, triage.incident_ids(con, meeting), "t", "test")]
+
+
+def test_a_monday_list_covers_the_weekend(listed):
+    assert triage.window(MONDAY) == (date(2026, 11, 20), date(2026, 11, 22))
+    assert refs(listed, MONDAY) == ["T/FRI", "T/SAT", "T/SUN"]
+    assert refs(listed, date(2026, 11, 24)) == ["T/MON"]
+    assert refs(listed, date(2026, 11, 20)) == ["T/THU"]
+    # After the May Day bank holiday, Tuesday's meeting covers Friday to Monday.
+    assert triage.window(date(2026, 5, 5)) == (date(2026, 5, 1), date(2026, 5, 4))
+
+
+def test_the_list_shows_children_with_siblings_and_repeats(listed):
+    sat = next(i for i in triage.load(listed, triage.incident_ids(listed, MONDAY), "t", "test")
+               if i.police_ref == "T/SAT")
+    assert [(c["forename"], c["siblings"]) for c in sat.children] == [("Sa", 1), ("Sib", 1)]
+    assert sat.children[0]["school"] == "Hinstock Primary School"
+    assert listed.execute("select count(*) from audit_log where action = 'view_incidents'").fetchone()[0] == 1
+
+
+def test_an_agency_writes_only_its_own_column(listed):
+    incident = triage.incident_ids(listed, MONDAY)[0]
+    with pytest.raises(triage.TriageError, match="only write Police"):
+        triage.save_check(listed, incident, "Health", "yes", "", 0, "police1", "Police")
+    assert triage.save_check(listed, incident, "Police", "yes", "Known: one call-out in 2025", 0,
+                             "police1", "Police") == 1
+    assert triage.progress(listed, MONDAY, "Police") == (1, 3)
+    assert triage.progress(listed, MONDAY, "Health") == (0, 3)
+
+
+def test_ten_agencies_saving_at_once_lose_nothing(listed):
+    names = [f"Agency {n}" for n in range(10)]
+    settings.save(listed, {"triage_agencies": ",".join(names)}, "admin")
+    ids = triage.incident_ids(listed, MONDAY)
+    errors = []
+
+    def work(agency):
+        try:
+            for incident in ids:
+                triage.save_check(listed, incident, agency, "no", f"{agency} checked", 0, agency, agency)
+        except Exception as exc:  # noqa: BLE001 - any failure is the test's failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(a,)) for a in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert listed.execute("select count(*) from triage_checks").fetchone()[0] == 10 * len(ids)
+    assert all(triage.progress(listed, MONDAY, a) == (3, 3) for a in names)
+
+
+def test_two_people_editing_one_agencys_note_are_warned(listed):
+    incident = triage.incident_ids(listed, MONDAY)[0]
+    opened_by_both = 0
+    triage.save_check(listed, incident, "Police", "yes", "first officer's note", opened_by_both, "p1", "Police")
+    with pytest.raises(triage.EditConflict) as err:
+        triage.save_check(listed, incident, "Police", "no", "second officer's note", opened_by_both, "p2", "Police")
+    assert err.value.current["note"] == "first officer's note" and err.value.current["updated_by"] == "p1"
+    row = listed.execute("select note, version from triage_checks").fetchone()
+    assert row == ("first officer's note", 1)  # never silently overwritten
+    triage.save_check(listed, incident, "Police", "yes", "merged note", 1, "p2", "Police")
+    assert listed.execute("select note from triage_checks").fetchone() == ("merged note",)
+
+
+def test_decisions_closing_and_amendments(listed):
+    ids = triage.incident_ids(listed, MONDAY)
+    with pytest.raises(triage.TriageError, match="outcome"):
+        triage.decide(listed, MONDAY, ids[0], 2, "Send flowers", "", "chair")
+    triage.decide(listed, MONDAY, ids[0], 2, "Early-help offer", "Family known to early help", "chair")
+    assert triage.close_meeting(listed, MONDAY, "chair") == ["T/SAT", "T/SUN"]
+    assert not triage.is_closed(listed, MONDAY)
+    triage.decide(listed, MONDAY, ids[1], 3, "Strategy discussion", "", "chair")
+    triage.decide(listed, MONDAY, ids[2], 3, "MARAC referral", "High DASH", "chair")
+    triage.add_action(listed, MONDAY, ids[2], "Refer to MARAC", "Police", date(2026, 11, 25), "chair")
+    assert triage.close_meeting(listed, MONDAY, "chair") == []
+    with pytest.raises(triage.TriageError, match="say why"):
+        triage.decide(listed, MONDAY, ids[0], 3, "Early-help offer", "Family known to early help", "chair")
+    triage.decide(listed, MONDAY, ids[0], 3, "Early-help offer", "Family known to early help", "chair",
+                  reason="school shared new information after the meeting")
+    changes = triage.amendments(listed, ids[0])
+    assert [(a["what"], a["old_value"], a["new_value"]) for a in changes] == [("agreed level", "2", "3")]
+    assert changes[0]["reason"] == "school shared new information after the meeting"
+    with pytest.raises(triage.TriageError, match="say why"):
+        triage.add_action(listed, MONDAY, ids[0], "Visit", "Health", None, "chair")
+
+
+def test_minutes_are_neutralised_and_escaped(listed):
+    ids = triage.incident_ids(listed, MONDAY)
+    triage.decide(listed, MONDAY, ids[0], 2, "Other", "=HYPERLINK(\"http://x\") <b>bold</b>", "chair")
+    book = openpyxl.load_workbook(io.BytesIO(triage.minutes_xlsx(listed, MONDAY, "chair")))
+    rationale = [r[7] for r in book["Decisions"].iter_rows(min_row=2, values_only=True) if r[0] == "T/FRI"][0]
+    assert rationale.startswith("'=HYPERLINK")
+    printable = triage.minutes_html(listed, MONDAY, "chair").decode()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in printable and "<b>bold" not in printable
+    assert listed.execute("select count(*) from audit_log where action = 'export_minutes'").fetchone()[0] == 2
+
+
+def test_cli_triage_list(listed, db_path):
+    listed.close()
+    exe = str(Path(sys.executable).parent / "encompass")
+    out = subprocess.run([exe, "--db", str(db_path), "--json", "triage-list", "2026-11-23"], capture_output=True,
+                         text=True, timeout=60)
+    assert json.loads(out.stdout) == {"date": "2026-11-23", "incidents": [
+        {"police_ref": "T/FRI", "level": 2, "children": 1}, {"police_ref": "T/SAT", "level": 3, "children": 2},
+        {"police_ref": "T/SUN", "level": 3, "children": 1}]}
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+def page_as(username, page, meeting=MONDAY):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["meeting_date"] = meeting
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+@pytest.fixture
+def demo_listed(demo_db):
+    con = db.connect(demo_db)
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="P/FRI", incident="20/11/2026", level="Level 2"),
+                                         child_row(ref="P/SAT", incident="21/11/2026", level="Level 3",
+                                                   forename="Bo")]), "p.xlsx", "coordinator")
+    con.close()
+    return demo_db
+
+
+def test_police_and_health_record_their_checks_on_the_page(demo_listed):
+    for username, note in (("triage-police", "Police: known, two call-outs"), ("triage-health", "Health: not known")):
+        at = page_as(username, "pages/triage.py")
+        con = db.connect(demo_listed)
+        ours = con.execute("select id from incidents where police_ref = 'P/SAT'").fetchone()[0]
+        con.close()
+        form = f"check-{ours}"
+        next(r for r in at.radio if r.form_id == form).set_value("yes")
+        next(t for t in at.text_area if t.form_id == form).input(note)
+        next(b for b in at.button if b.form_id == form).click().run()
+        assert not at.exception
+        assert any("1 of" in s.value for s in at.subheader)
+    con = db.connect(demo_listed)
+    try:
+        got = con.execute("select agency, note from triage_checks order by agency").fetchall()
+        assert got == [("Health", "Health: not known"), ("Police", "Police: known, two call-outs")]
+    finally:
+        con.close()
+
+
+def test_meeting_mode_steps_and_decides(demo_listed):
+    at = page_as("triage-police", "pages/meeting.py")
+    total = len(triage.incident_ids(db.connect(demo_listed), MONDAY))
+    assert any(f"1 of {total}" in m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Next ▶").click().run()
+    assert any(f"2 of {total}" in m.value for m in at.markdown)
+    outcome = next(s for s in at.selectbox if s.label == "Outcome")
+    outcome.select("School to monitor")
+    next(b for b in at.button if b.label == "Save decision").click().run()
+    assert any(s.value.startswith("Decision saved") for s in at.success)
+    next(b for b in at.button if b.label == "Close the meeting").click().run()
+    assert any("Still without a decision" in e.value for e in at.error)
+    next(b for b in at.button if b.label == "Prepare the minutes").click().run()
+    assert [b.label for b in at.get("download_button")] == ["Minutes (XLSX)", "Minutes (printable)"]
