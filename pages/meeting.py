@@ -50,7 +50,7 @@ with st.form(f"decision-{incident.id}"):
     agreed = level_col.selectbox("Agreed level", [1, 2, 3, 4],
                                  index=(decision.get("agreed_level") or incident.level or 2) - 1)
     outcome = outcome_col.selectbox("Outcome", outcomes, index=outcomes.index(decision["outcome"])
-                                    if decision.get("outcome") in outcomes else None)
+                                    if decision.get("outcome") in outcomes else None, key=f"outcome-{incident.id}")
     rationale = st.text_area("Rationale", value=decision.get("rationale") or "")
     reason = st.text_input("Reason for the amendment (the meeting is closed)") if closed else ""
     if st.form_submit_button("Save decision", type="primary"):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from encompass import clock, db, demo
+from encompass import clock, db, demo, sheets, triage
 
-from .conftest import ROOT
+from .conftest import ROOT, child_row, xlsx_bytes
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -29,13 +29,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(demo_template, tmp_path):
-    path = tmp_path / "browser.duckdb"
-    shutil.copy(demo_template, path)
-    con = db.connect(path)
-    example = demo.write_example_sheet(con, tmp_path / "sheets", clock.today())
-    con.close()  # the app must be the only process holding the file
+def start_app(path: Path):
+    """The real app server on a free port, on the database at `path`; returns (url, stop)."""
     port = free_port()
     env = dict(os.environ, ENCOMPASS_DB=str(path))
     proc = subprocess.Popen(
@@ -52,11 +47,22 @@ def server(demo_template, tmp_path):
     else:
         proc.kill()
         raise RuntimeError("the app did not start: " + proc.stdout.read().decode()[-2000:])
+
     def stop():
         if proc.poll() is None:
             proc.terminate()
             proc.wait(timeout=20)
+    return url, stop
 
+
+@pytest.fixture
+def server(demo_template, tmp_path):
+    path = tmp_path / "browser.duckdb"
+    shutil.copy(demo_template, path)
+    con = db.connect(path)
+    example = demo.write_example_sheet(con, tmp_path / "sheets", clock.today())
+    con.close()  # the app must be the only process holding the file
+    url, stop = start_app(path)
     yield url, example, path, stop
     stop()
 
@@ -155,5 +161,54 @@ def test_contacts_export_downloads_csv_and_is_audited(server, page, tmp_path):
     con = db.connect(path)
     try:
         assert con.execute("select count(*) from audit_log where action = 'export_contacts'").fetchone()[0] == 1
+    finally:
+        con.close()
+
+
+def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
+    path = tmp_path / "meeting.duckdb"
+    shutil.copy(demo_template, path)
+    con = db.connect(path)
+    meeting = clock.today()
+    start, _ = triage.window(meeting)
+    day = f"{start:%d/%m/%Y}"
+    sheets.import_sheet(con, xlsx_bytes([
+        child_row(ref=f"DAT/{n}", incident=day, level=f"Level {2 + n % 2}", forename=name)
+        for n, name in enumerate(["Ann", "Ben", "Cat"], start=1)]), "dat.xlsx", "coordinator")
+    con.close()
+    url, stop = start_app(path)
+    try:
+        log_in(page, url, "triage-police")
+        heading(page, "Domestic Abuse Triage").wait_for()
+        page.get_by_role("link", name="Meeting mode").first.click()
+        page.set_viewport_size({"width": 1280, "height": 720})
+        for n, outcome in enumerate(["School to monitor", "Early-help offer", "MARAC referral"], start=1):
+            page.get_by_text(f"{n} of 3").wait_for()
+            heading(page, f"DAT/{n}").wait_for()
+            page.locator("[class*=st-key-outcome-]").get_by_role("combobox").click()
+            page.keyboard.type(outcome)
+            page.keyboard.press("Enter")
+            page.get_by_role("button", name="Save decision").click()
+            page.get_by_text(f"Decision saved for DAT/{n}.").wait_for()
+            if n == 1:
+                page.screenshot(path=str(tmp_path / "meeting.png"))
+            if n < 3:
+                page.get_by_role("button", name="Next ▶").click()
+        page.get_by_role("button", name="Close the meeting").click()
+        page.get_by_text("CLOSED").first.wait_for()
+        page.get_by_role("button", name="Prepare the minutes").click()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Minutes (printable)").click()
+        printable = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "DAT/1" in printable and "MARAC referral" in printable and "Meeting closed" in printable
+    finally:
+        stop()
+    con = db.connect(path)
+    try:
+        got = con.execute("""select i.police_ref, d.outcome from triage_decisions d join incidents i on i.id = d.incident_id
+                             where i.police_ref like 'DAT/%' order by 1""").fetchall()
+        assert got == [("DAT/1", "School to monitor"), ("DAT/2", "Early-help offer"), ("DAT/3", "MARAC referral")]
+        assert con.execute("select closed_by from triage_meetings where meeting_date = ?", [meeting]).fetchone() == (
+            "triage-police",)
     finally:
         con.close()
