@@ -90,6 +90,19 @@ def settled(page):
                            "[data-test-script-state=notRunning]")
 
 
+def go(page, link: str, title: str) -> None:
+    """Open a page from the sidebar once the app is idle (a click during a rerun can be dropped)."""
+    settled(page)
+    page.get_by_role("link", name=link).first.click()
+    try:
+        heading(page, title).wait_for(timeout=15_000)
+    except Exception:  # the click landed while the script was still running: once more
+        settled(page)
+        page.get_by_role("link", name=link).first.click()
+        heading(page, title).wait_for()
+    settled(page)
+
+
 def log_in(page, url, username):
     page.goto(url)
     # The remember-me cookie component loads in an iframe and then reruns the script once; typing
@@ -109,8 +122,7 @@ def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_pa
     page.get_by_text("Not yet").wait_for()
 
     # Import the night's sheet: the report names each bad row and why.
-    page.get_by_role("link", name="Import").first.click()
-    heading(page, "Import the daily sheet").wait_for()
+    go(page, "Import", "Import the daily sheet")
     page.locator("input[type=file]").set_input_files(str(example))
     page.get_by_role("heading", name="Rejected rows").wait_for()
     page.get_by_role("button", name=re.compile(r"Import \d+ rows?")).click()
@@ -118,16 +130,14 @@ def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_pa
     page.screenshot(path=str(tmp_path / "import.png"))
 
     # Confirm the ambiguous school.
-    page.get_by_role("link", name="School matching").first.click()
-    heading(page, "School matching").wait_for()
+    go(page, "School matching", "School matching")
     card = page.locator(".st-key-group-belvidere")
     card.get_by_text("Belvidere Primary School (URN 123437").click()
     card.get_by_role("button", name="Confirm").click()
     page.get_by_text("Belvidere: recorded for 1 child.").wait_for()
 
     # Today has changed.
-    page.get_by_role("link", name="Today").first.click()
-    heading(page, "Today").wait_for()
+    go(page, "Today", "Today")
     page.get_by_text("Loaded").first.wait_for()
     page.screenshot(path=str(tmp_path / "today.png"))
 
@@ -148,8 +158,7 @@ def test_contacts_export_downloads_csv_and_is_audited(server, page, tmp_path):
     url, _, path, stop = server
     log_in(page, url, "coordinator")
     heading(page, "Today").wait_for()
-    page.get_by_role("link", name="Schools & contacts").first.click()
-    heading(page, "Schools & contacts").wait_for()
+    go(page, "Schools & contacts", "Schools & contacts")
     page.get_by_role("tab", name="Import & export").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download CSV").click()
@@ -180,11 +189,13 @@ def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
     try:
         log_in(page, url, "triage-police")
         heading(page, "Domestic Abuse Triage").wait_for()
-        page.get_by_role("link", name="Meeting mode").first.click()
         page.set_viewport_size({"width": 1280, "height": 720})
+        settled(page)
+        page.get_by_role("link", name="Meeting mode").first.click()
         for n, outcome in enumerate(["School to monitor", "Early-help offer", "MARAC referral"], start=1):
             page.get_by_text(f"{n} of 3").wait_for()
             heading(page, f"DAT/{n}").wait_for()
+            settled(page)
             page.locator("[class*=st-key-outcome-]").get_by_role("combobox").click()
             page.keyboard.type(outcome)
             page.keyboard.press("Enter")
@@ -193,7 +204,9 @@ def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
             if n == 1:
                 page.screenshot(path=str(tmp_path / "meeting.png"))
             if n < 3:
+                settled(page)
                 page.get_by_role("button", name="Next ▶").click()
+        settled(page)
         page.get_by_role("button", name="Close the meeting").click()
         page.get_by_text("CLOSED").first.wait_for()
         page.get_by_role("button", name="Prepare the minutes").click()
