@@ -32,6 +32,7 @@ browser:
 bench: setup
 	$(BIN)/python bench/import_sheet.py
 	$(BIN)/python bench/send_smtp.py --runs 5
+	$(BIN)/python bench/statistics_page.py --runs 5
 
 clean-demo:
 	rm -f data/encompass.duckdb data/encompass.duckdb.wal

@@ -31,6 +31,8 @@ PAGES: dict[str, tuple[str, str, str, frozenset[str]]] = {
                 frozenset({"coordinator", "admin"})),
     "triage": ("pages/triage.py", "Triage", ":material/groups:", frozenset({"triage", "admin"})),
     "meeting": ("pages/meeting.py", "Meeting mode", ":material/present_to_all:", frozenset({"triage", "admin"})),
+    "statistics": ("pages/statistics.py", "Statistics", ":material/monitoring:",
+                   frozenset({"manager", "coordinator", "admin"})),
     "users": ("pages/users.py", "Users", ":material/group:", frozenset({"admin"})),
     "admin": ("pages/admin.py", "Admin", ":material/settings:", frozenset({"admin"})),
     "account": ("pages/account.py", "My account", ":material/person:", frozenset(ROLES)),

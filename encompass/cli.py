@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import (audit, auth, calendar, clock, contacts, db, demo, exports, mailing, matching, notifications, schools,
-               sheets, status, triage)
+               sheets, stats, status, triage)
 
 
 class CommandError(Exception):
@@ -149,6 +149,27 @@ def cmd_triage_list(con, args):
          + "".join(f"\n  {r['police_ref']}: level {r['level']}, {r['children']} children" for r in rows))
 
 
+def cmd_report(con, args):
+    try:
+        start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+    except ValueError:
+        raise CommandError("--from and --to are dates (YYYY-MM-DD)") from None
+    if end < start:
+        raise CommandError("--to is before --from")
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise CommandError("--out must end in .xlsx")
+    f = stats.Filters(start, end)
+    sheets = stats.report(con, f)
+    out.write_bytes(stats.report_xlsx(con, f, sheets))
+    with db.transaction(con) as cur:
+        audit.record(cur, "cli", "export_statistics", "statistics", "report", format="xlsx", start=start, end=end)
+    summary = dict(zip(sheets["Summary"]["measure"], sheets["Summary"]["value"]))
+    data = {"from": start.isoformat(), "to": end.isoformat(), "file": str(out), "sheets": list(sheets),
+            "summary": summary}
+    _out(args, data, f"report written to {out}\n" + "\n".join(f"  {k}: {v}" for k, v in summary.items()))
+
+
 def cmd_status(con, args):
     d = status.counts(con)
     _out(args, d, "\n".join(f"{k}: {v}" for k, v in d.items()))
@@ -210,6 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--retry-failed", action="store_true", help="also try the ones that failed before")
     s = sub.add_parser("triage-list", help="the incidents on a meeting's triage list (no names)")
     s.add_argument("date")
+    s = sub.add_parser("report", help="the managers' report (suppressed, no names) as XLSX")
+    s.add_argument("--from", dest="date_from", required=True)
+    s.add_argument("--to", dest="date_to", required=True)
+    s.add_argument("--out", required=True)
     sub.add_parser("status", help="counts of what the database holds")
     s = sub.add_parser("demo", help="fill a new database with synthetic demo data")
     s.add_argument("--scale", type=float, default=1.0, help="times Shropshire's volume (150: national size)")
@@ -229,7 +254,7 @@ COMMANDS = {"init": cmd_init, "import-schools": cmd_import_schools, "import-cale
             "import-sheet": cmd_import_sheet, "match-school": cmd_match_school,
             "next-school-day": cmd_next_school_day, "import-contacts": cmd_import_contacts,
             "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "queue": cmd_queue, "send": cmd_send,
-            "triage-list": cmd_triage_list, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
+            "triage-list": cmd_triage_list, "report": cmd_report, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
 EXPECTED = (CommandError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError, calendar.CalendarError,
             demo.DemoError, auth.AuthError, contacts.ContactError, mailing.TransportError, FileNotFoundError, PermissionError)
 

@@ -80,7 +80,11 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
     start = end - timedelta(days=round(365.25 * years))
     open_schools = db.rows(con, "demo/open_schools", {"home": schools.home_la(con)})
     primaries = [s for s in open_schools if s["phase_group"] in ("primary", "all")] or open_schools
-    secondaries = [s for s in open_schools if s["phase_group"] in ("secondary", "all")] or open_schools
+    # Many register rows leave the phase blank: an academy or college with no primary word in its
+    # name stands in for a secondary, so older demo children spread over realistic schools.
+    secondaries = [s for s in open_schools if s["phase_group"] in ("secondary", "all") or (
+        s["phase_group"] == "unknown" and any(w in s["name"] for w in ("Academy", "College", "School")))] \
+        or open_schools
 
     gen = _Generator(rng, con, primaries, secondaries, scale)
     frames = gen.run(start, end)

@@ -61,7 +61,8 @@ def refresh(con, username: str = "system") -> int:
         cal = cals.setdefault(w["urn"], calendar.Calendar(con, w["urn"]))
         day, known = cal.next_school_day(w["incident_at"])
         rows.append({"child_incident_id": w["child_incident_id"], "urn": w["urn"], "kind": w["kind"],
-                     "due_by": datetime.combine(day, start), "known_calendar": known, "now": now})
+                     "due_by": datetime.combine(day, start), "known_calendar": known, "now": now,
+                     "matched_via": w["match_method"]})
     with db.transaction(con) as cur:
         added = 0
         for r in rows:  # on conflict: someone else queued it meanwhile; one notification per child and school

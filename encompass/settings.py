@@ -15,6 +15,7 @@ SETTINGS = {
     "triage_reply_by": ("Information for the triage wanted by (HH:MM)", "11:00", "time"),
     "school_day_start": ("School day starts (HH:MM): notifications are due by then", "08:30", "time"),
     "home_la_code": ("Home local authority code (GIAS)", "893", "digits"),
+    "suppress_below": ("Statistics: counts below this show as “<N”", "5", "digits"),
     "triage_levels": ("Levels discussed at the triage (comma-separated)", "2,3", "levels"),
     "triage_agencies": ("Triage agencies (comma-separated)",
                         "Children's Social Care,Police,Health,Education,Recovery Partnership,"

@@ -12,7 +12,7 @@ APP = str(ROOT / "app.py")
 PAGE_TITLES = {"today": "Today", "import": "Import the daily sheet", "matching": "School matching",
                "users": "Users", "account": "My account", "schools": "Schools & contacts",
                "send": "Send notifications", "admin": "Admin", "triage": "Domestic Abuse Triage",
-               "meeting": None}
+               "meeting": None, "statistics": "Statistics"}
 ROLE_USERS = {"coordinator": "coordinator", "manager": "manager", "triage": "triage-police", "admin": "admin"}
 
 

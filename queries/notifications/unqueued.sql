@@ -1,5 +1,5 @@
 -- Matched child-incidents with no notification yet for their school.
-select ci.id as child_incident_id, ci.urn, i.kind, i.incident_at
+select ci.id as child_incident_id, ci.urn, i.kind, i.incident_at, ci.match_method
 from child_incidents ci
 join incidents i on i.id = ci.incident_id
 where ci.match_status = 'matched' and ci.urn is not null

@@ -1,0 +1,17 @@
+-- Children by one dimension: school, phase, in/out of county, DASH risk or level.
+select case $dim
+           when 'school' then coalesce(school, 'No school')
+           when 'phase' then coalesce(phase_group, 'no school')
+           when 'county' then case when la_code is null then 'no school'
+                                   when la_code = $home then 'in county' else 'out of county' end
+           when 'dash' then coalesce(dash_risk, 'not given')
+           when 'level' then coalesce('Level ' || level::varchar, 'not given')
+       end as key,
+       count(*) as children
+from stats_facts
+where day between $from and $to
+  and ($area = 'all' or ($area = 'home' and la_code = $home) or ($area = 'out' and la_code <> $home))
+  and ($phase = 'all' or phase_group = $phase)
+  and ($urn = 0 or urn = $urn)
+group by 1
+order by children desc, key

@@ -1,0 +1,1 @@
+select urn, name from schools where in_register order by name, urn
