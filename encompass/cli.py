@@ -159,9 +159,8 @@ def cmd_report(con, args):
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise CommandError("--out must end in .xlsx")
-    f = stats.Filters(start, end)
-    sheets = stats.report(con, f)
-    out.write_bytes(stats.report_xlsx(con, f, sheets))
+    sheets = stats.report(stats.Stats(con, stats.Filters(start, end)))
+    out.write_bytes(stats.report_xlsx(sheets))
     with db.transaction(con) as cur:
         audit.record(cur, "cli", "export_statistics", "statistics", "report", format="xlsx", start=start, end=end)
     summary = dict(zip(sheets["Summary"]["measure"], sheets["Summary"]["value"]))

@@ -100,7 +100,8 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 @functools.cache
-def _param_names(name: str) -> frozenset[str]:
+def param_names(name: str) -> frozenset[str]:
+    """The `$name` parameters the named query uses."""
     return frozenset(_PARAM.findall(sql(name)))
 
 
@@ -110,7 +111,7 @@ def run(con, name: str, params: dict | None = None):
     DuckDB refuses unused parameters, so one dict can serve several queries: each takes
     what it names.
     """
-    wanted = _param_names(name)
+    wanted = param_names(name)
     missing = wanted - set(params or {})
     if missing:
         raise KeyError(f"query {name} needs {', '.join(sorted(missing))}")

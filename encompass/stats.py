@@ -46,22 +46,82 @@ def suppress(frame: pd.DataFrame, counts: list[str], limit: int, rates: dict[str
     return out
 
 
-def _frame(con, name: str, params: dict) -> pd.DataFrame:
-    return db.run(con, name, params).df()
+class Stats:
+    """The statistics for one set of filters. The facts they need are read from the database once —
+    the filtered rows, early enough for the year-before comparison and the 12-month repeats window —
+    and every view is then a DuckDB query over them, so a page costs one pass over the big tables."""
 
+    def __init__(self, con, f: Filters):
+        self.con, self.f = con, f
+        self.cur = con.cursor()  # the facts are registered on this cursor only
+        self.params = f.params(con)
+        fetch_from = min(_year_earlier(f.start), f.end - timedelta(days=366))
+        params = dict(self.params, fetch_from=fetch_from)
+        self.facts = self.cur.sql(db.sql("stats/facts"), params={k: params[k] for k in db.param_names("stats/facts")}
+                                  ).to_arrow_table()
+        self.cur.register("facts", self.facts)
 
-def volumes(con, f: Filters, grain: str) -> pd.DataFrame:
-    """Incidents and children per period, beside the same period a year earlier (months and years)."""
-    if grain not in GRAINS:
-        raise ValueError(grain)
-    frame = _frame(con, "stats/volumes", dict(f.params(con), grain=grain))
-    frame["period"] = pd.to_datetime(frame["period"]).dt.date
-    if grain in ("month", "year"):
-        year_before = Filters(_year_earlier(f.start), _year_earlier(f.end), f.area, f.phase, f.urn)
-        before = _frame(con, "stats/volumes", dict(year_before.params(con), grain=grain))
-        earlier = {_year_later(p): c for p, c in zip(before["period"], before["children"])}
-        frame["children_year_before"] = [earlier.get(p, 0) for p in frame["period"]]
-    return frame
+    def query(self, name: str, **extra) -> pd.DataFrame:
+        return db.run(self.cur, name, {**self.params, **extra}).df()
+
+    def volumes(self, grain: str) -> pd.DataFrame:
+        """Incidents and children per period, beside the same period a year earlier (months and years)."""
+        if grain not in GRAINS:
+            raise ValueError(grain)
+        frame = self.query("stats/volumes", grain=grain)
+        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+        if grain in ("month", "year"):
+            before = self.query("stats/volumes", grain=grain, **{"from": _year_earlier(self.f.start),
+                                                                 "to": _year_earlier(self.f.end)})
+            earlier = {_year_later(p): c for p, c in zip(before["period"], before["children"])}
+            frame["children_year_before"] = [earlier.get(p, 0) for p in frame["period"]]
+        return frame
+
+    def breakdown(self, dim: str) -> pd.DataFrame:
+        if dim not in DIMENSIONS:
+            raise ValueError(dim)
+        return self.query("stats/breakdown", dim=dim)
+
+    def day_kinds(self) -> pd.DataFrame:
+        """Children per day in term time, school holidays and weekends, so periods of different length compare."""
+        cal = calendar.Calendar(self.con)
+        days = pd.DataFrame({"day": pd.date_range(self.f.start, self.f.end, freq="D").date})
+        kinds = []
+        for d in days["day"]:
+            info = cal.day(d)
+            kinds.append("weekend" if info.kind == "weekend" else "term time" if info.school_day and info.known
+                         else "holiday" if info.kind in ("holiday", "bank_holiday", "non_pupil_day") else "unknown")
+        days["kind"] = kinds
+        counts = self.query("stats/by_day")
+        counts["day"] = pd.to_datetime(counts["day"]).dt.date
+        merged = days.merge(counts, on="day", how="left").fillna({"children": 0})
+        out = merged.groupby("kind").agg(days=("day", "count"), children=("children", "sum")).reset_index()
+        out["children"] = out["children"].astype(int)
+        out["per_day"] = (out["children"] / out["days"]).round(2)
+        order = {"term time": 0, "holiday": 1, "weekend": 2, "unknown": 3}
+        return out.sort_values("kind", key=lambda s: s.map(order)).reset_index(drop=True)
+
+    def repeats(self) -> "Repeats":
+        dist = self.query("stats/repeats")
+        children = int(dist["children"].sum())
+        two_plus = int(dist.loc[dist["incidents"] >= 2, "children"].sum())
+        three_plus = int(dist.loc[dist["incidents"] >= 3, "children"].sum())
+        dist["incidents"] = dist["incidents"].map(lambda k: "5 or more" if k == 5 else str(k))
+        return Repeats(children, two_plus, three_plus, dist, self.query("stats/repeat_schools"))
+
+    def timeliness(self) -> pd.DataFrame:
+        frame = self.query("stats/timeliness")
+        frame["share_on_time"] = (frame["sent_on_time"] / frame["sent"].where(frame["sent"] > 0)).round(3)
+        return frame
+
+    def returns(self) -> dict:
+        row = db.one(self.con, "stats/returns", self.params)
+        row["return_rate"] = round(row["returned"] / row["sent"], 4) if row["sent"] else None
+        row["blocked_now"] = db.scalar(self.con, "stats/blocked", {"home": self.params["home"]})
+        return row
+
+    def triage_outcomes(self) -> pd.DataFrame:
+        return self.query("stats/triage")
 
 
 def _year_earlier(d: date) -> date:
@@ -70,43 +130,7 @@ def _year_earlier(d: date) -> date:
 
 def _year_later(d) -> date:
     d = pd.Timestamp(d).date()
-    return d.replace(year=d.year + 1)
-
-
-def date_trunc(d: date, grain: str) -> date:
-    if grain == "year":
-        return date(d.year, 1, 1)
-    if grain == "month":
-        return date(d.year, d.month, 1)
-    if grain == "week":
-        return d - timedelta(days=d.weekday())
-    return d
-
-
-def breakdown(con, f: Filters, dim: str) -> pd.DataFrame:
-    if dim not in DIMENSIONS:
-        raise ValueError(dim)
-    return _frame(con, "stats/breakdown", dict(f.params(con), dim=dim))
-
-
-def day_kinds(con, f: Filters) -> pd.DataFrame:
-    """Children per day in term time, school holidays and weekends, so periods of different length compare."""
-    cal = calendar.Calendar(con)
-    days = pd.DataFrame({"day": pd.date_range(f.start, f.end, freq="D").date})
-    kinds = []
-    for d in days["day"]:
-        info = cal.day(d)
-        kinds.append("weekend" if info.kind == "weekend" else "term time" if info.school_day and info.known
-                     else "holiday" if info.kind in ("holiday", "bank_holiday", "non_pupil_day") else "unknown")
-    days["kind"] = kinds
-    counts = _frame(con, "stats/by_day", f.params(con))
-    counts["day"] = pd.to_datetime(counts["day"]).dt.date
-    merged = days.merge(counts, on="day", how="left").fillna({"children": 0})
-    out = merged.groupby("kind").agg(days=("day", "count"), children=("children", "sum")).reset_index()
-    out["children"] = out["children"].astype(int)
-    out["per_day"] = (out["children"] / out["days"]).round(2)
-    order = {"term time": 0, "holiday": 1, "weekend": 2, "unknown": 3}
-    return out.sort_values("kind", key=lambda s: s.map(order)).reset_index(drop=True)
+    return d.replace(year=d.year + 1, day=28) if (d.month, d.day) == (2, 29) else d.replace(year=d.year + 1)
 
 
 @dataclass
@@ -118,39 +142,12 @@ class Repeats:
     schools: pd.DataFrame          # school -> repeat children
 
 
-def repeats(con, f: Filters) -> Repeats:
-    per_child = _frame(con, "stats/repeats", f.params(con))
-    n = per_child["incidents"]
-    dist = (n.clip(upper=5).value_counts().sort_index().rename_axis("incidents").reset_index(name="children"))
-    dist["incidents"] = dist["incidents"].map(lambda k: "5 or more" if k == 5 else str(k))
-    top = (per_child[n >= 2].groupby(per_child["school"].fillna("No school")).size()
-           .sort_values(ascending=False).head(15).rename_axis("school").reset_index(name="repeat_children"))
-    return Repeats(len(per_child), int((n >= 2).sum()), int((n >= 3).sum()), dist, top)
-
-
-def timeliness(con, f: Filters) -> pd.DataFrame:
-    frame = _frame(con, "stats/timeliness", f.params(con))
-    frame["share_on_time"] = (frame["sent_on_time"] / frame["sent"].where(frame["sent"] > 0)).round(3)
-    return frame
-
-
-def returns(con, f: Filters) -> dict:
-    row = db.one(con, "stats/returns", f.params(con))
-    row["return_rate"] = round(row["returned"] / row["sent"], 4) if row["sent"] else None
-    row["blocked_now"] = db.scalar(con, "stats/blocked", {"home": schools.home_la(con)})
-    return row
-
-
-def triage_outcomes(con, f: Filters) -> pd.DataFrame:
-    return _frame(con, "stats/triage", f.params(con))
-
-
-def report(con, f: Filters) -> dict[str, pd.DataFrame]:
-    """Every view, suppressed: what a manager may take away (the monthly report, the CLI report)."""
-    limit = threshold(con)
-    rep = repeats(con, f)
-    ret = returns(con, f)
-    volume = volumes(con, f, "month")
+def report(s: Stats) -> dict[str, pd.DataFrame]:
+    """Every view, suppressed: what a manager may take away (the page, the monthly report, the CLI)."""
+    limit = threshold(s.con)
+    rep = s.repeats()
+    ret = s.returns()
+    volume = s.volumes("month")
     summary = pd.DataFrame([
         {"measure": "children on the police sheets", "value": int(volume["children"].sum())},
         {"measure": "incidents", "value": int(volume["incidents"].sum())},
@@ -162,21 +159,18 @@ def report(con, f: Filters) -> dict[str, pd.DataFrame]:
         {"measure": "returns from learned spellings", "value": ret["returned_via_alias"]},
         {"measure": "notifications blocked now for lack of contacts", "value": ret["blocked_now"]},
     ])
-    kinds = day_kinds(con, f)
-    timely = timeliness(con, f)
     return {
         "Summary": suppress(summary, ["value"], limit),
         "Monthly volumes": suppress(volume, ["incidents", "children", "children_year_before"], limit),
-        "Term, holiday, weekend": suppress(kinds, ["children"], limit, {"per_day": "children"}),
-        **{f"By {label.lower()}": suppress(breakdown(con, f, dim), ["children"], limit)
+        "Term, holiday, weekend": suppress(s.day_kinds(), ["children"], limit, {"per_day": "children"}),
+        **{f"By {label.lower()}": suppress(s.breakdown(dim), ["children"], limit)
            for dim, label in DIMENSIONS.items()},
         "Repeat children": suppress(rep.distribution, ["children"], limit),
         "Schools with repeats": suppress(rep.schools, ["repeat_children"], limit),
-        "Timeliness": suppress(timely, ["sent", "sent_on_time"], limit, {"share_on_time": "sent_on_time"}),
-        "Triage outcomes": suppress(triage_outcomes(con, f), ["incidents"], limit),
+        "Timeliness": suppress(s.timeliness(), ["sent", "sent_on_time"], limit, {"share_on_time": "sent_on_time"}),
+        "Triage outcomes": suppress(s.triage_outcomes(), ["incidents"], limit),
     }
 
 
-def report_xlsx(con, f: Filters, sheets: dict[str, pd.DataFrame] | None = None) -> bytes:
-    sheets = sheets if sheets is not None else report(con, f)
+def report_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     return exports.to_xlsx({name: (frame.to_dict("records"), list(frame.columns)) for name, frame in sheets.items()})

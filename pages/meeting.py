@@ -15,11 +15,11 @@ position = min(st.session_state.get("meeting_position", 0), len(ids) - 1)
 incident = triage.load(con, [ids[position]], user.username, "meeting")[0]
 
 prev, where, nxt = st.columns([1, 3, 1])
-if prev.button("◀ Previous", disabled=position == 0, use_container_width=True):
+if prev.button("◀ Previous", disabled=position == 0, width="stretch"):
     st.session_state["meeting_position"] = position - 1
     st.rerun()
 where.markdown(f"### {position + 1} of {len(ids)} · {meeting:%A %d %B}" + (" · CLOSED" if closed else ""))
-if nxt.button("Next ▶", disabled=position == len(ids) - 1, use_container_width=True):
+if nxt.button("Next ▶", disabled=position == len(ids) - 1, width="stretch"):
     st.session_state["meeting_position"] = position + 1
     st.rerun()
 

@@ -41,7 +41,7 @@ def draw(frame: pd.DataFrame, chart) -> None:
     if frame.empty:
         st.caption("Nothing in this range.")
     else:
-        st.altair_chart(chart(), use_container_width=True)
+        st.altair_chart(chart(), width="stretch")
 
 
 def downloads(name: str, frame: pd.DataFrame) -> None:
@@ -58,7 +58,8 @@ def downloads(name: str, frame: pd.DataFrame) -> None:
                       on_click=exported, args=("xlsx",))
 
 
-report = stats.report(con, filters)
+figures = stats.Stats(con, filters)
+report = stats.report(figures)
 summary = report["Summary"].set_index("measure")["value"]
 m = st.columns(4)
 m[0].metric("Children on the police sheets", summary["children on the police sheets"])
@@ -68,7 +69,7 @@ m[3].metric("Blocked now (no contacts)", summary["notifications blocked now for 
 
 st.subheader("Volumes")
 grain = st.radio("By", stats.GRAINS, index=2, horizontal=True, format_func=str.capitalize)
-volume = stats.suppress(stats.volumes(con, filters, grain),
+volume = stats.suppress(figures.volumes(grain),
                         ["incidents", "children"] + (["children_year_before"] if grain in ("month", "year") else []),
                         limit)
 
@@ -142,6 +143,6 @@ def monthly_exported() -> None:
                      start=filters.start, end=filters.end)
 
 
-st.download_button("Download the report (XLSX, a sheet per view)", stats.report_xlsx(con, filters, report),
+st.download_button("Download the report (XLSX, a sheet per view)", stats.report_xlsx(report),
                    f"encompass-report-{filters.start}-to-{filters.end}.xlsx", type="primary",
                    on_click=monthly_exported)

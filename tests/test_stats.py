@@ -47,17 +47,17 @@ F = stats.Filters(START, END)
 
 
 def test_volumes_with_the_year_before(fixture_db):
-    months = stats.volumes(fixture_db, F, "month")
+    months = stats.Stats(fixture_db, F).volumes("month")
     assert months.to_dict("records") == [
         {"period": date(2026, 2, 1), "incidents": 1, "children": 1, "children_year_before": 0},
         {"period": date(2026, 3, 1), "incidents": 3, "children": 9, "children_year_before": 1}]
-    days = stats.volumes(fixture_db, F, "day")
+    days = stats.Stats(fixture_db, F).volumes("day")
     assert [(r["period"], r["children"]) for r in days.to_dict("records")] == [
         (date(2026, 2, 17), 1), (date(2026, 3, 10), 3), (date(2026, 3, 14), 6)]
 
 
 def test_term_time_holidays_and_weekends_as_rates_per_day(fixture_db):
-    kinds = stats.day_kinds(fixture_db, F)
+    kinds = stats.Stats(fixture_db, F).day_kinds()
     assert kinds.to_dict("records") == [
         {"kind": "term time", "days": 15, "children": 3, "per_day": 0.2},
         {"kind": "holiday", "days": 5, "children": 1, "per_day": 0.2},
@@ -65,24 +65,24 @@ def test_term_time_holidays_and_weekends_as_rates_per_day(fixture_db):
 
 
 def test_repeats_across_the_twelve_month_boundary(fixture_db):
-    r = stats.repeats(fixture_db, F)
+    r = stats.Stats(fixture_db, F).repeats()
     assert (r.children, r.two_plus, r.three_plus) == (9, 2, 0)  # Xavi (P/1 and T/1) and Yusuf; not Wanda (P/2)
     assert r.distribution.to_dict("records") == [{"incidents": "1", "children": 7}, {"incidents": "2", "children": 2}]
     assert r.schools.to_dict("records") == [{"school": "Hinstock Primary School", "repeat_children": 2}]
 
 
 def test_breakdowns_and_filters(fixture_db):
-    assert stats.breakdown(fixture_db, F, "level").to_dict("records") == [
+    assert stats.Stats(fixture_db, F).breakdown("level").to_dict("records") == [
         {"key": "Level 2", "children": 6}, {"key": "Level 1", "children": 3}, {"key": "Level 3", "children": 1}]
-    assert stats.breakdown(fixture_db, F, "county").to_dict("records") == [{"key": "in county", "children": 10}]
+    assert stats.Stats(fixture_db, F).breakdown("county").to_dict("records") == [{"key": "in county", "children": 10}]
     out_of_county = stats.Filters(START, END, area="out")
-    assert stats.volumes(fixture_db, out_of_county, "month").empty
+    assert stats.Stats(fixture_db, out_of_county).volumes("month").empty
     secondary = stats.Filters(START, END, phase="secondary")
-    assert stats.breakdown(fixture_db, secondary, "school").empty
+    assert stats.Stats(fixture_db, secondary).breakdown("school").empty
 
 
 def test_small_counts_are_suppressed(fixture_db):
-    report = stats.report(fixture_db, F)
+    report = stats.report(stats.Stats(fixture_db, F))
     kinds = report["Term, holiday, weekend"].to_dict("records")
     assert [(k["kind"], k["children"], k["per_day"]) for k in kinds] == [
         ("term time", "<5", "<5"), ("holiday", "<5", "<5"), ("weekend", 6, 0.75)]
@@ -105,7 +105,7 @@ def fixture_secrets(con) -> list[str]:
 
 
 def test_the_report_holds_no_name_dob_or_reference(fixture_db):
-    book = openpyxl.load_workbook(io.BytesIO(stats.report_xlsx(fixture_db, F)))
+    book = openpyxl.load_workbook(io.BytesIO(stats.report_xlsx(stats.report(stats.Stats(fixture_db, F)))))
     text = " ".join(str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value is not None)
     secrets = fixture_secrets(fixture_db)
     assert len(secrets) > 20

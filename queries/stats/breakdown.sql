@@ -8,10 +8,7 @@ select case $dim
            when 'level' then coalesce('Level ' || level::varchar, 'not given')
        end as key,
        count(*) as children
-from stats_facts
+from facts
 where day between $from and $to
-  and ($area = 'all' or ($area = 'home' and la_code = $home) or ($area = 'out' and la_code <> $home))
-  and ($phase = 'all' or phase_group = $phase)
-  and ($urn = 0 or urn = $urn)
 group by 1
 order by children desc, key

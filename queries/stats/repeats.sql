@@ -1,12 +1,11 @@
--- Children with incidents in the 12 months to $to: how many incidents each, and their latest school.
-with window_facts as (
-    select child_id, incident_id, school, day
-    from stats_facts
+-- Children with incidents in the 12 months to $to: how many children had 1, 2, 3, 4, 5+ incidents.
+with per_child as (
+    select child_id, count(distinct incident_id) as incidents, arg_max(school, day) as school
+    from facts
     where day > $to - interval 12 month and day <= $to
-      and ($area = 'all' or ($area = 'home' and la_code = $home) or ($area = 'out' and la_code <> $home))
-      and ($phase = 'all' or phase_group = $phase)
-      and ($urn = 0 or urn = $urn)
+    group by child_id
 )
-select child_id, count(distinct incident_id) as incidents, arg_max(school, day) as school
-from window_facts
-group by child_id
+select least(incidents, 5) as incidents, count(*) as children
+from per_child
+group by 1
+order by 1

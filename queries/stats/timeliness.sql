@@ -4,10 +4,7 @@ select date_trunc('month', day)::date as month,
        median(date_diff('minute', imported_at, sent_at)) / 60.0 as hours_sheet_to_sent,
        count(*) filter (where sent_at is not null) as sent,
        count(*) filter (where sent_at is not null and sent_at <= due_by) as sent_on_time
-from stats_facts
+from facts
 where day between $from and $to
-  and ($area = 'all' or ($area = 'home' and la_code = $home) or ($area = 'out' and la_code <> $home))
-  and ($phase = 'all' or phase_group = $phase)
-  and ($urn = 0 or urn = $urn)
 group by 1
 order by 1

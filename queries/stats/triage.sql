@@ -1,12 +1,10 @@
--- Triage decisions on incidents in the range (by the incident's children's schools when filtered).
+-- Triage decisions on the incidents in the range (filtered by their children's schools).
 with decided as (
-    select distinct d.incident_id, d.outcome, d.agreed_level
+    select d.incident_id, any_value(d.outcome) as outcome, any_value(d.agreed_level) as agreed_level
     from triage_decisions d
-    join stats_facts f on f.incident_id = d.incident_id
+    join facts f on f.incident_id = d.incident_id
     where f.day between $from and $to
-      and ($area = 'all' or ($area = 'home' and la_code = $home) or ($area = 'out' and la_code <> $home))
-      and ($phase = 'all' or phase_group = $phase)
-      and ($urn = 0 or urn = $urn)
+    group by d.incident_id
 )
 select 'outcome' as measure, outcome as key, count(*) as incidents from decided group by outcome
 union all
