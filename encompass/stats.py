@@ -102,12 +102,17 @@ class Stats:
         return out.sort_values("kind", key=lambda s: s.map(order)).reset_index(drop=True)
 
     def repeats(self) -> "Repeats":
-        dist = self.query("stats/repeats")
+        both = self.query("stats/repeats")
+        dist = both[both["part"] == "distribution"].astype({"key": int}).sort_values("key")
         children = int(dist["children"].sum())
-        two_plus = int(dist.loc[dist["incidents"] >= 2, "children"].sum())
-        three_plus = int(dist.loc[dist["incidents"] >= 3, "children"].sum())
-        dist["incidents"] = dist["incidents"].map(lambda k: "5 or more" if k == 5 else str(k))
-        return Repeats(children, two_plus, three_plus, dist, self.query("stats/repeat_schools"))
+        two_plus = int(dist.loc[dist["key"] >= 2, "children"].sum())
+        three_plus = int(dist.loc[dist["key"] >= 3, "children"].sum())
+        distribution = pd.DataFrame({"incidents": ["5 or more" if k == 5 else str(k) for k in dist["key"]],
+                                     "children": dist["children"].to_numpy()})
+        schools = (both[both["part"] == "school"].sort_values(["children", "key"], ascending=[False, True]).head(15)
+                   .rename(columns={"key": "school", "children": "repeat_children"})[["school", "repeat_children"]]
+                   .reset_index(drop=True))
+        return Repeats(children, two_plus, three_plus, distribution, schools)
 
     def timeliness(self) -> pd.DataFrame:
         frame = self.query("stats/timeliness")
@@ -116,6 +121,7 @@ class Stats:
 
     def returns(self) -> dict:
         row = db.one(self.con, "stats/returns", self.params)
+        row["sent"] = int(self.query("stats/sent")["sent"][0]) + row["returned"]  # a returned one was sent too
         row["return_rate"] = round(row["returned"] / row["sent"], 4) if row["sent"] else None
         row["blocked_now"] = db.scalar(self.con, "stats/blocked", {"home": self.params["home"]})
         return row

@@ -58,8 +58,15 @@ def downloads(name: str, frame: pd.DataFrame) -> None:
                       on_click=exported, args=("xlsx",))
 
 
-figures = stats.Stats(con, filters)
-report = stats.report(figures)
+@st.cache_data(max_entries=64, show_spinner="Counting…")
+def computed(path: str, version: int, f: stats.Filters):
+    """Every view for these filters, kept until the data changes: every change to the data writes an
+    audit entry, so the newest audit id says whether these numbers are still current."""
+    figures = stats.Stats(con, f)
+    return stats.report(figures), {g: figures.volumes(g) for g in stats.GRAINS}
+
+
+report, by_grain = computed(str(db.default_path()), db.scalar(con, "stats/data_version"), filters)
 summary = report["Summary"].set_index("measure")["value"]
 m = st.columns(4)
 m[0].metric("Children on the police sheets", summary["children on the police sheets"])
@@ -69,7 +76,7 @@ m[3].metric("Blocked now (no contacts)", summary["notifications blocked now for 
 
 st.subheader("Volumes")
 grain = st.radio("By", stats.GRAINS, index=2, horizontal=True, format_func=str.capitalize)
-volume = stats.suppress(figures.volumes(grain),
+volume = stats.suppress(by_grain[grain],
                         ["incidents", "children"] + (["children_year_before"] if grain in ("month", "year") else []),
                         limit)
 
@@ -93,7 +100,7 @@ kinds = report["Term, holiday, weekend"]
 draw(kinds, lambda: alt.Chart(numbers(kinds, "per_day")).mark_bar().encode(
     x=alt.X("kind:N", title=None, sort=None), y=alt.Y("per_day:Q", title="Children per day"),
     tooltip=["kind", "days", alt.Tooltip("per_day shown:N", title="per day")]))
-st.dataframe(kinds, hide_index=True)
+st.dataframe(kinds.astype(str), hide_index=True)
 downloads("term-holiday-weekend", kinds)
 
 st.subheader("Repeat children")
@@ -107,7 +114,7 @@ draw(distribution, lambda: alt.Chart(numbers(distribution, "children")).mark_bar
     x=alt.X("incidents:N", title="Incidents in 12 months", sort=None), y=alt.Y("children:Q", title="Children"),
     tooltip=["incidents", alt.Tooltip("children shown:N", title="children")]))
 downloads("repeat-children", distribution)
-st.dataframe(report["Schools with repeats"], hide_index=True)
+st.dataframe(report["Schools with repeats"].astype(str), hide_index=True)
 downloads("schools-with-repeat-children", report["Schools with repeats"])
 
 st.subheader("Timeliness")
@@ -116,7 +123,7 @@ draw(timely, lambda: alt.Chart(numbers(timely, "share_on_time")).mark_line(point
     x=alt.X("month:T", title=None), y=alt.Y("share_on_time:Q", title="Sent before the school day",
                                             axis=alt.Axis(format="%")),
     tooltip=[alt.Tooltip("month:T"), alt.Tooltip("share_on_time shown:N", title="share")]))
-st.dataframe(timely, hide_index=True)
+st.dataframe(timely.astype(str), hide_index=True)
 downloads("timeliness", timely)
 
 st.subheader("Where the children were")

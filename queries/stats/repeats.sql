@@ -1,11 +1,16 @@
--- Children with incidents in the 12 months to $to: how many children had 1, 2, 3, 4, 5+ incidents.
+-- Children with incidents in the 12 months to $to: how many had 1, 2, 3, 4, 5+ incidents ('distribution'),
+-- and the schools with the most children seen twice or more ('school', by each child's latest school).
 with per_child as (
     select child_id, count(distinct incident_id) as incidents, arg_max(school, day) as school
     from facts
     where day > $to - interval 12 month and day <= $to
     group by child_id
 )
-select least(incidents, 5) as incidents, count(*) as children
+select 'distribution' as part, least(incidents, 5)::varchar as key, count(*) as children
 from per_child
-group by 1
-order by 1
+group by 2
+union all
+select 'school', coalesce(school, 'No school'), count(*)
+from per_child
+where incidents >= 2
+group by 2
