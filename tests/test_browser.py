@@ -145,10 +145,10 @@ def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_pa
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("textbox", name="Username").wait_for()
     log_in(page, url, "manager")
-    heading(page, "My account").wait_for()
+    heading(page, "Statistics").wait_for()
     page.goto(url + "/import")
     page.wait_for_load_state("networkidle")
-    page.get_by_role("textbox", name="Username").or_(heading(page, "My account")).first.wait_for()
+    page.get_by_role("textbox", name="Username").or_(heading(page, "Statistics")).first.wait_for()
     time.sleep(1)
     assert heading(page, "Import the daily sheet").count() == 0
     assert page.get_by_role("link", name="Import").count() == 0
