@@ -96,4 +96,19 @@ def users(con):
     return made
 
 
+def page_as(username: str, page: str | None = None, **state):
+    """The app through AppTest with this user past the login form, optionally on one page."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    if page:
+        at.switch_page(page).run()
+        assert not at.exception
+    return at
+
+
 __all__ = ["xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD", "date", "datetime"]

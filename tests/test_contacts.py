@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from encompass import calendar, clock, contacts, db, exports
 
-from .conftest import ROOT
+from .conftest import ROOT, page_as
 
 BELVIDERE, HINSTOCK, HADLEY = 123437, 150398, 144853
 
@@ -184,18 +184,8 @@ def test_cli_contacts_contract(db_path, tmp_path):
 
 # --- the page ---------------------------------------------------------------------------------
 
-def page_as(username):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.run()
-    return at
-
-
 def test_page_find_replace_dsl_and_watch_the_blocked_list_shrink(demo_db):
-    at = page_as("coordinator")
-    at.switch_page("pages/schools.py").run()
-    assert not at.exception
+    at = page_as("coordinator", "pages/schools.py")
     blocked_before = int(at.metric[0].value)
     con = db.connect(demo_db)
     urn, name = next((m["urn"], m["name"]) for m in contacts.missing_contacts(con) if not m["out_of_county"])
@@ -223,8 +213,7 @@ def test_page_find_replace_dsl_and_watch_the_blocked_list_shrink(demo_db):
 
 
 def test_page_upload_contacts_with_a_bad_row(demo_db):
-    at = page_as("coordinator")
-    at.switch_page("pages/schools.py").run()
+    at = page_as("coordinator", "pages/schools.py")
     at.file_uploader(key="contacts_csv").upload("contacts.csv", CSV.encode(), "text/csv").run()
     next(b for b in at.button if b.label == "Import contacts").click().run()
     assert not at.exception

@@ -5,21 +5,10 @@ import email
 from email import policy
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from encompass import db, matching, notifications, sheets
 
-from .conftest import ROOT, child_row, xlsx_bytes
-
-
-def page_as(username, page):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception
-    return at
+from .conftest import child_row, page_as, xlsx_bytes
 
 
 @pytest.fixture

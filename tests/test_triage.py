@@ -11,11 +11,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from encompass import db, settings, sheets, triage
 
-from .conftest import ROOT, child_row, xlsx_bytes
+from .conftest import child_row, page_as, xlsx_bytes
 
 MONDAY = date(2026, 11, 23)
 
@@ -149,17 +148,6 @@ def test_cli_triage_list(listed, db_path):
 
 # --- pages ---------------------------------------------------------------------------------------
 
-def page_as(username, page, meeting=MONDAY):
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["meeting_date"] = meeting
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception
-    return at
-
-
 @pytest.fixture
 def demo_listed(demo_db):
     con = db.connect(demo_db)
@@ -172,7 +160,7 @@ def demo_listed(demo_db):
 
 def test_police_and_health_record_their_checks_on_the_page(demo_listed):
     for username, note in (("triage-police", "Police: known, two call-outs"), ("triage-health", "Health: not known")):
-        at = page_as(username, "pages/triage.py")
+        at = page_as(username, "pages/triage.py", meeting_date=MONDAY)
         con = db.connect(demo_listed)
         ours = con.execute("select id from incidents where police_ref = 'P/SAT'").fetchone()[0]
         con.close()
@@ -191,7 +179,7 @@ def test_police_and_health_record_their_checks_on_the_page(demo_listed):
 
 
 def test_meeting_mode_steps_and_decides(demo_listed):
-    at = page_as("triage-police", "pages/meeting.py")
+    at = page_as("triage-police", "pages/meeting.py", meeting_date=MONDAY)
     total = len(triage.incident_ids(db.connect(demo_listed), MONDAY))
     assert any(f"1 of {total}" in m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Next ▶").click().run()
