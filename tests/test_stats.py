@@ -145,3 +145,24 @@ def test_cli_report(fixture_db, db_path, tmp_path):
     assert got["summary"]["children on the police sheets"] == 10 and got["summary"]["incidents"] == "<5"
     assert got["summary"]["of whom with 2 or more incidents"] == "<5"
     assert openpyxl.load_workbook(out).sheetnames == got["sheets"]
+
+
+def test_returns_count_those_from_learned_spellings(fixture_db, tmp_path):
+    from encompass import contacts, mailing, matching, notifications
+    for role in ("key_contact", "deputy"):
+        contacts.save(fixture_db, 123437, contacts.Contact(role, role, f"{role}@belvidere.example.org"), "coord")
+    sheets.import_sheet(fixture_db, xlsx_bytes([child_row(ref="R/1", incident="12/03/2026", school="Belvidere",
+                                                          forename="Rae", surname="Statstest")]), "r.xlsx", "coord")
+    group = next(g for g in matching.queue(fixture_db) if g["school_norm"] == "belvidere")
+    matching.resolve(fixture_db, group["child_incident_ids"], "school", 123437, "coord")  # learns the spelling
+    sheets.import_sheet(fixture_db, xlsx_bytes([child_row(ref="R/2", incident="12/03/2026", school="Belvidere",
+                                                          forename="Roy", surname="Statstest")]), "r2.xlsx", "coord")
+    notifications.refresh(fixture_db)
+    result = notifications.send(fixture_db, mailing.MailSettings(outbox=tmp_path / "out"), "coord")
+    assert result.sent == 2  # Rae and Roy; Hinstock has no contacts, so its children wait
+    roy = fixture_db.execute("""select n.id from notifications n join child_incidents ci on ci.id = n.child_incident_id
+                                join incidents i on i.id = ci.incident_id where i.police_ref = 'R/2'""").fetchone()[0]
+    notifications.record_response(fixture_db, roy, "not_at_school", "", "coord")
+    got = stats.Stats(fixture_db, F).returns()
+    assert (got["sent"], got["returned"], got["returned_via_alias"], got["return_rate"]) == (2, 1, 1, 0.5)
+    assert got["blocked_now"] == 12  # now, whatever the dates: all the Hinstock children, last year's too

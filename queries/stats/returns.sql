@@ -1,7 +1,7 @@
 -- Notifications returned by a school, for incidents in the range, and those that came from a spelling the
--- app had learned (or a person had chosen). Returned notifications are few: this reads only them.
+-- app had learned (an alias). Returned notifications are few: this reads only them.
 select count(*) as returned,
-       count(*) filter (where n.matched_via in ('alias', 'person')) as returned_via_alias
+       count(*) filter (where n.matched_via = 'alias') as returned_via_alias
 from notifications n
 join child_incidents ci on ci.id = n.child_incident_id
 join incidents i on i.id = ci.incident_id
