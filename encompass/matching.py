@@ -239,7 +239,3 @@ def resolve(con, child_incident_ids: list[int], outcome: str, urn: int | None, u
 def search_register(con, text: str, limit: int = 10) -> list[dict]:
     """Schools whose name, URN, town or postcode contains the text (for 'choose another school')."""
     return db.rows(con, "schools/search", {"q": text.strip(), "limit": limit})
-
-
-def as_dicts(matches: list[Match]) -> list[dict]:
-    return [m.as_dict() for m in matches]

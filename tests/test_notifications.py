@@ -163,22 +163,29 @@ def test_recipient_domain_allow_list(ready, smtp):
     assert all("outside the allowed recipient domains" in o.detail for o in result.outcomes if o.status == "failed")
 
 
+def crash_while_sending(db_path, smtp, sabotage: str) -> None:
+    """Run a send in another process that `sabotage` (Python run first) makes die with exit code 9."""
+    code = textwrap.dedent(sabotage) + textwrap.dedent(f"""
+        from encompass import db, mailing, notifications
+        con = db.connect({str(db_path)!r})
+        notifications.send(con, mailing.MailSettings(transport="smtp", host="127.0.0.1", port={smtp.settings.port},
+                                                     starttls=False), "coord")
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 9, proc.stderr
+
+
 def test_a_crash_mid_send_leaves_outcome_unknown_not_resent(ready, db_path, tmp_path, smtp):
     ready.close()
-    crash = textwrap.dedent(f"""
+    crash_while_sending(db_path, smtp, """
         import os
-        from encompass import db, mailing, notifications
+        from encompass import mailing
         real_send = mailing.SmtpTransport.send
         def send_then_die(self, msg, recipients):
             real_send(self, msg, recipients)
             os._exit(9)  # the process dies after the server took the message, before it was recorded
         mailing.SmtpTransport.send = send_then_die
-        con = db.connect({str(db_path)!r})
-        notifications.send(con, mailing.MailSettings(transport="smtp", host="127.0.0.1", port={smtp.settings.port},
-                                                     starttls=False), "coord")
     """)
-    proc = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 9, proc.stderr
     assert len(smtp.messages) == 1
     con = db.connect(db_path)
     try:
@@ -196,16 +203,11 @@ def test_a_crash_mid_send_leaves_outcome_unknown_not_resent(ready, db_path, tmp_
 
 def test_a_crash_after_the_server_accepted_is_recovered_from_the_journal(ready, db_path, smtp):
     ready.close()
-    crash = textwrap.dedent(f"""
+    crash_while_sending(db_path, smtp, """
         import os
-        from encompass import db, mailing, notifications
+        from encompass import notifications
         notifications._record_chunk = lambda *a, **k: os._exit(9)  # dies before the database hears of it
-        con = db.connect({str(db_path)!r})
-        notifications.send(con, mailing.MailSettings(transport="smtp", host="127.0.0.1", port={smtp.settings.port},
-                                                     starttls=False), "coord")
     """)
-    proc = subprocess.run([sys.executable, "-c", crash], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 9, proc.stderr
     assert len(smtp.messages) == 2
     con = db.connect(db_path)
     try:
