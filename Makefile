@@ -1,10 +1,10 @@
-# One-command tasks. `make run` starts the demo app; `make test` runs every test.
+# One-command tasks. `make run` starts the demo app; `make test` lints, then runs every test.
 PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: setup run test browser bench clean-demo
+.PHONY: setup run test test-fast lint browser bench clean-demo
 
 setup: $(VENV)/.installed
 
@@ -20,8 +20,17 @@ run: setup
 	$(BIN)/encompass demo --if-empty --example
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
 
-test: setup browser
+# The whole suite, as CI runs it: lint first, then every test including the browser ones.
+test: setup browser lint
 	$(BIN)/python -m pytest
+
+# Quick local runs: everything but the browser tests (CI still runs them).
+test-fast: setup lint
+	$(BIN)/python -m pytest -m "not browser"
+
+# ruff with the small rule set in pyproject.toml.
+lint: setup
+	$(BIN)/ruff check .
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download does not work here).
 browser:

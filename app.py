@@ -6,6 +6,11 @@ from streamlit_authenticator.utilities import LoginError
 from encompass import auth, clock, demo, web
 
 st.set_page_config(page_title="Encompass Desk", page_icon=":material/shield_person:", layout="wide")
+try:
+    clock.now()
+except clock.ClockError as exc:
+    st.error(f"Encompass Desk cannot start: {exc}.")
+    st.stop()
 con = web.connection()
 web.demo_banner(con)
 

@@ -49,7 +49,8 @@ def cmd_import_sheet(con, args):
     d = result.as_dict()
     lines = [f"{path.name}: {d['rows']} rows: {d['imported']} imported, {d['duplicates']} duplicates, "
              f"{d['rejected']} rejected; {d['needs_review']} need a school confirmed"
-             + (f" — this file was imported before (sheet {d['sheet_id']}): nothing new" if result.already_imported else "")]
+             + (f" — this file was imported before (sheet {d['sheet_id']}): nothing new"
+                if result.already_imported else "")]
     lines += [f"  row {r['row']}: {r['field']}: {r['reason']}" for r in d["rejections"]]
     lines += [f"  row {w['row']} (kept): {w['field']}: {w['reason']}" for w in d["warnings"]]
     _out(args, d, "\n".join(lines))
@@ -61,7 +62,8 @@ def cmd_match_school(con, args):
     for d in data:
         d.pop("reason")
     _out(args, data, "\n".join(
-        f"{m.text!r}: {m.status}" + (f" -> {m.name} (URN {m.urn})" if m.urn else "") + (f" — {m.reason}" if m.reason else "")
+        f"{m.text!r}: {m.status}" + (f" -> {m.name} (URN {m.urn})" if m.urn else "")
+        + (f" — {m.reason}" if m.reason else "")
         for m in found))
 
 
@@ -253,9 +255,11 @@ COMMANDS = {"init": cmd_init, "import-schools": cmd_import_schools, "import-cale
             "import-sheet": cmd_import_sheet, "match-school": cmd_match_school,
             "next-school-day": cmd_next_school_day, "import-contacts": cmd_import_contacts,
             "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "queue": cmd_queue, "send": cmd_send,
-            "triage-list": cmd_triage_list, "report": cmd_report, "status": cmd_status, "demo": cmd_demo, "users": cmd_users}
-EXPECTED = (CommandError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError, calendar.CalendarError,
-            demo.DemoError, auth.AuthError, contacts.ContactError, mailing.TransportError, FileNotFoundError, PermissionError)
+            "triage-list": cmd_triage_list, "report": cmd_report, "status": cmd_status, "demo": cmd_demo,
+            "users": cmd_users}
+EXPECTED = (CommandError, clock.ClockError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError,
+            calendar.CalendarError, demo.DemoError, auth.AuthError, contacts.ContactError, mailing.TransportError,
+            FileNotFoundError, PermissionError)
 
 
 def main(argv: list[str] | None = None) -> int:

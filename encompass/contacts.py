@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import audit, clock, db, schools, spreadsheet
+from . import audit, calendar, clock, db, schools, spreadsheet
 
 ROLES = {"key_contact": "Key Contact (DSL)", "deputy": "Deputy (DDSL)", "head": "Head teacher", "other": "Other"}
 SINGLE_ROLES = ("key_contact", "deputy", "head")   # one in force at a time; "other" may be many
@@ -179,7 +179,8 @@ def import_csv(con, data: bytes, username: str) -> ImportReport:
                     raise ContactError("urn", f"'{rec.get('urn', '')}' is not a URN") from None
                 if urn not in known:
                     raise ContactError("urn", f"URN {urn} is not in the schools register")
-                contact = validate(Contact(rec.get("role", ""), rec.get("name", ""), rec.get("email"), rec.get("phone")))
+                contact = validate(Contact(rec.get("role", ""), rec.get("name", ""), rec.get("email"),
+                                           rec.get("phone")))
                 outcome = _save(cur, urn, contact, username, None)
             except ContactError as exc:
                 report.rejections.append({"row": number, "field": exc.field, "reason": str(exc)})
@@ -197,11 +198,6 @@ def export_rows(con) -> list[dict]:
 
 # --- what needs attention ------------------------------------------------------------------------
 
-def school_year_start(today: date) -> date:
-    """1 September of the current school year."""
-    return date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-
-
 def missing_contacts(con) -> list[dict]:
     """Open schools that cannot receive a notification for lack of a Key Contact or Deputy."""
     return db.rows(con, "contacts/missing", {"home": schools.home_la(con)})
@@ -209,7 +205,7 @@ def missing_contacts(con) -> list[dict]:
 
 def unconfirmed(con, today: date | None = None) -> tuple[list[dict], int, int]:
     """Home-LA schools not confirmed since 1 September, and (done, total) for the year."""
-    since = school_year_start(today or clock.today())
+    since = calendar.school_year_start(today or clock.today())
     rows = db.rows(con, "contacts/unconfirmed", {"since": since, "home": schools.home_la(con)})
     total = db.scalar(con, "contacts/home_schools", {"home": schools.home_la(con)})
     return rows, total - len(rows), total

@@ -95,7 +95,9 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
                 db.run(cur, "users/insert", {
                     "username": username, "display_name": name, "email": f"{username}@council.example.org",
                     "password_hash": gen.password_hash, "roles": roles, "agency": agency, "now": clock.now()})
-        _write_contacts(cur, rng, db.rows(cur, "demo/open_schools", {"home": None}))
+        # Contacts come from their own random stream: the same schools have the same contacts whatever
+        # day the demo is built on (tests and screenshots rely on it).
+        _write_contacts(cur, random.Random(f"{seed}:contacts"), db.rows(cur, "demo/open_schools", {"home": None}))
         _write_notifications(cur, gen.calendar, end)
         db.run(cur, "demo/insert_triage", {"before": end - timedelta(days=3)})
         db.set_setting(cur, "demo", "true")
@@ -116,7 +118,7 @@ class _Generator:
         self.matcher = matching.Matcher(con)
         self.memo: dict = {}
         self.password_hash = auth.hash_password(DEMO_PASSWORD)
-        self.calendar = calendar.Calendar(con)
+        self.calendar = calendar.Calendars(con).council()
 
     def _day_weight(self, day: date) -> float:
         info = self.calendar.day(day)
@@ -294,9 +296,7 @@ def _write_frames(cur, frames: dict[str, pd.DataFrame]) -> None:
 def _write_notifications(cur, cal: calendar.Calendar, end: date) -> None:
     """The history of what was sent: nearly all on time, some late, a few returned by the school."""
     days = [r[0] for r in cur.execute("select distinct incident_at::date from incidents").fetchall()]
-    due = pd.DataFrame({"day": days, "due_by": [
-        datetime.combine(cal.next_school_day(datetime.combine(d, datetime.min.time()))[0], datetime.min.time())
-        + timedelta(hours=8, minutes=30) for d in days]})
+    due = pd.DataFrame({"day": days, "due_by": [cal.due_by(d)[0] for d in days]})
     with db.registered(cur, "due_dates", due):
         db.run(cur, "demo/insert_notifications", {"before": end - timedelta(days=1)})
     db.run(cur, "demo/insert_responses")

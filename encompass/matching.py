@@ -6,12 +6,12 @@ Everything else goes to the co-ordinator with candidates and the reason for each
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from rapidfuzz import fuzz, process
 
-from . import audit, clock, db, normalise
+from . import audit, calendar, clock, db, normalise
 
 AUTO_SCORE = 0.92      # a single candidate at least this close may be matched without a person
 CANDIDATE_SCORE = 0.60  # below this a school is not worth showing
@@ -49,9 +49,7 @@ class Match:
 
 def child_phase(dob: date, on: date) -> str:
     """preschool / primary / secondary from the child's age on 31 August of the school year."""
-    year = on.year if on.month >= 9 else on.year - 1
-    ref = date(year, 8, 31)
-    age = ref.year - dob.year - ((ref.month, ref.day) < (dob.month, dob.day))
+    age = calendar.age_on(dob, calendar.school_year_start(on) - timedelta(days=1))
     if age < 4:
         return "preschool"
     return "primary" if age < 11 else "secondary"
@@ -76,7 +74,8 @@ class Matcher:
         self.schools = {r[0]: dict(zip(cols, r)) for r in con.execute(
             "select urn, name, name_norm, status, phase_group, in_register from schools").fetchall()}
         self.successors = dict(con.execute(
-            "select urn, link_urn from school_links where link_type like 'Successor%' order by link_date nulls first").fetchall())
+            "select urn, link_urn from school_links where link_type like 'Successor%' "
+            "order by link_date nulls first").fetchall())
         self.aliases = {r[0]: r[1:] for r in con.execute(
             "select text_norm, outcome, urn, flagged from school_aliases").fetchall()}
         self._names = [(urn, s["name_norm"]) for urn, s in self.schools.items() if s["name_norm"]]

@@ -13,7 +13,7 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pandas as pd
 
@@ -53,16 +53,13 @@ def refresh(con, username: str = "system") -> int:
     waiting = db.rows(con, "notifications/unqueued")
     if not waiting:
         return 0
-    cals: dict[int, calendar.Calendar] = {}
-    start = time.fromisoformat(settings.get(con, "school_day_start"))
+    cals = calendar.Calendars(con)
     now = clock.now()
     rows = []
     for w in waiting:
-        cal = cals.setdefault(w["urn"], calendar.Calendar(con, w["urn"]))
-        day, known = cal.next_school_day(w["incident_at"])
+        due, known = cals.school(w["urn"]).due_by(w["incident_at"])
         rows.append({"child_incident_id": w["child_incident_id"], "urn": w["urn"], "kind": w["kind"],
-                     "due_by": datetime.combine(day, start), "known_calendar": known, "now": now,
-                     "matched_via": w["match_method"]})
+                     "due_by": due, "known_calendar": known, "now": now, "matched_via": w["match_method"]})
     with db.transaction(con) as cur:
         added = 0
         for r in rows:  # on conflict: someone else queued it meanwhile; one notification per child and school
@@ -101,13 +98,10 @@ class Composer:
         self.con = con
         self.settings = settings.all_settings(con)
         self.reply_limit = time.fromisoformat(self.settings["triage_reply_by"])
-        self.reply_day = _next_working_day(clock.now(), self.reply_limit)
+        self.calendars = calendar.Calendars(con)
+        self.now = clock.now()
         self._templates: dict[str, templates.Template] = {}
         self._routes: dict[int, contacts.Route] = {}
-        self._school_day: dict[int, bool] = {}
-        self._la_today = calendar.Calendar(con).day(clock.today()).school_day
-        self._own_calendar = {r[0] for r in con.execute(
-            "select distinct urn from calendar_periods where urn is not null").fetchall()}
 
     def template(self, kind: str) -> templates.Template:
         if kind not in self._templates:
@@ -125,10 +119,7 @@ class Composer:
         return {r["id"]: r for r in db.rows(self.con, "notifications/for_message", {"ids": list(ids)})}
 
     def fields(self, row: dict) -> dict:
-        urn = row["urn"]
-        if urn not in self._school_day:  # most schools keep the LA's calendar
-            self._school_day[urn] = (calendar.Calendar(self.con, urn).day(clock.today()).school_day
-                                     if urn in self._own_calendar else self._la_today)
+        school = self.calendars.school(row["urn"])
         s = self.settings
         return {
             "child_forename": row["forename"], "child_surname": row["surname"],
@@ -136,24 +127,16 @@ class Composer:
             "incident_date": templates.format_date(row["incident_at"].date()),
             "reported_missing": templates.format_date(row["incident_at"].date()),
             "police_ref": row["police_ref"], "school_name": row["school"],
-            "reply_by": f"{self.reply_limit:%H:%M} on {self.reply_day:%A %d %B %Y}",
+            "reply_by": f"{school.reply_by(self.now, self.reply_limit):%H:%M on %A %d %B %Y}",
             "triage_mailbox": s["triage_mailbox"], "coordinator_name": s["coordinator_name"],
             "coordinator_email": s["coordinator_email"], "council_name": s["council_name"],
-            "school_day_note": "" if self._school_day[urn] else (
+            "school_day_note": "" if school.day(self.now.date()).school_day else (
                 "\nWe know the school may be closed today; please read this when the school is next open.\n"),
         }
 
     def render(self, row: dict) -> tuple[templates.Template, templates.Rendered]:
         template = self.template(row["kind"])
         return template, templates.render(template, self.fields(row))
-
-
-def _next_working_day(now: datetime, limit: time) -> date:
-    """The triage meets on working days: today if it is one and the deadline has not passed."""
-    day = now.date() if now.time() < limit else now.date() + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
 
 
 def preview(con, notification_id: int, username: str) -> tuple[templates.Rendered, contacts.Route]:

@@ -39,10 +39,10 @@ def parent_letter(con) -> bytes:
         ("body", "The information shared is kept to the minimum: enough to know which child, and when. It goes to our "
                  "Designated Safeguarding Lead or their deputy, who are trained to use it in confidence and to keep it "
                  "with our other safeguarding records."),
-        ("body", "Children who live with domestic abuse may feel worried, tired or unsettled. Knowing early means we can "
-                 "offer quiet support in school: a familiar face, a calm space, or simply understanding."),
-        ("body", "Sharing this information is allowed under safeguarding law and data protection law without the consent "
-                 "of the child or parent, because it helps keep children safe and supported."),
+        ("body", "Children who live with domestic abuse may feel worried, tired or unsettled. Knowing early means "
+                 "we can offer quiet support in school: a familiar face, a calm space, or simply understanding."),
+        ("body", "Sharing this information is allowed under safeguarding law and data protection law without the "
+                 "consent of the child or parent, because it helps keep children safe and supported."),
         ("body", "If you would like to talk about this letter, please contact me or our Designated Safeguarding Lead."),
         ("body", "If you are worried about domestic abuse, help is available: in an emergency call 999; otherwise the "
                  "police on 101, or a domestic abuse support service."),

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from . import audit, clock, db, matching, normalise, spreadsheet
+from . import audit, calendar, clock, db, matching, normalise, spreadsheet
 
 # field -> (label, required, header synonyms). Only these columns are kept from a sheet.
 FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
@@ -142,11 +142,8 @@ class Row:
         self.child_key = (normalise.name_key(self.forename, self.surname), self.dob)
 
 
-def _age(dob: date, on: date) -> int:
-    return on.year - dob.year - ((on.month, on.day) < (dob.month, dob.day))
-
-
-def validate(table: spreadsheet.Table, hmap: HeaderMap, today: date) -> tuple[list[Row], list[Rejection], list[Rejection]]:
+def validate(table: spreadsheet.Table, hmap: HeaderMap,
+             today: date) -> tuple[list[Row], list[Rejection], list[Rejection]]:
     """Rows that can be imported, rows rejected (with row and field), and warnings on kept rows."""
     good, rejected, warnings = [], [], []
     labels = {f: label for f, (label, _, _) in FIELDS.items()}
@@ -200,7 +197,7 @@ def _parse_row(number, values, labels, today):
         return None, ("incident_date", f"the incident date {incident_at:%d/%m/%Y} is in the future"), []
     if dob > incident_at.date():
         return None, ("dob", f"the date of birth {dob:%d/%m/%Y} is after the incident ({incident_at:%d/%m/%Y})"), []
-    age = _age(dob, incident_at.date())
+    age = calendar.age_on(dob, incident_at.date())
     if age >= 18:
         return None, ("dob", f"the child would be {age} at the incident: 18 or over is not a child"), []
     level = None
@@ -215,7 +212,8 @@ def _parse_row(number, values, labels, today):
         dash = DASH_VALUES.get(spreadsheet.text(values["dash_risk"]).lower())
         if dash is None:
             warnings.append(Rejection(number, "dash_risk",
-                                      f"{labels['dash_risk']} '{values['dash_risk']}' is not standard, medium or high; left blank"))
+                                      f"{labels['dash_risk']} '{values['dash_risk']}' is not standard, medium "
+                                      "or high; left blank"))
     row = Row(number, ref, incident_at, has_time, forename, surname, dob,
               spreadsheet.text(values.get("school")), level, dash)
     return row, None, warnings

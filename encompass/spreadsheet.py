@@ -15,6 +15,8 @@ from xml.etree import ElementTree
 
 import python_calamine
 
+from . import clock
+
 
 class UnreadableFile(ValueError):
     pass
@@ -150,7 +152,7 @@ def parse_datetime(value) -> tuple[datetime, bool]:
         if m.re is _UK_DATE:
             day, month, year = int(a), int(b), int(c)
             if len(c) == 2:
-                year += 2000 if year <= date.today().year % 100 else 1900
+                year += 2000 if year <= clock.today().year % 100 else 1900
         else:
             year, month, day = int(a), int(b), int(c)
         try:

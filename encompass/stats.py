@@ -84,7 +84,7 @@ class Stats:
 
     def day_kinds(self) -> pd.DataFrame:
         """Children per day in term time, school holidays and weekends, so periods of different length compare."""
-        cal = calendar.Calendar(self.con)
+        cal = calendar.Calendars(self.con).council()
         days = pd.DataFrame({"day": pd.date_range(self.f.start, self.f.end, freq="D").date})
         kinds = []
         for d in days["day"]:

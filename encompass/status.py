@@ -8,7 +8,12 @@ from . import calendar, clock, db
 
 
 def counts(con) -> dict:
-    return db.one(con, "status/counts")
+    """What the database holds, and when the known term calendar runs out."""
+    found = db.one(con, "status/counts")
+    end = calendar.calendar_end(con)
+    found["calendar_ends"] = end["calendar_ends"].isoformat() if end["calendar_ends"] else None
+    found["days_left"] = end["days_left"]
+    return found
 
 
 @dataclass
@@ -22,6 +27,7 @@ class Today:
     matched_today: int
     no_school_today: int
     notifications: dict               # waiting, next_due, overdue, unknown
+    calendar_warning: str | None      # the term calendar runs out within 90 days (or has)
 
     @property
     def sheet_loaded(self) -> bool:
@@ -41,6 +47,7 @@ def today(con, on: date | None = None) -> Today:
         matched_today=summary["matched"],
         no_school_today=summary["no_school"],
         notifications=db.one(con, "notifications/due_summary", {"now": clock.now()}),
+        calendar_warning=calendar.end_warning(calendar.calendar_end(con, on)),
     )
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-import holidays
-
-from . import audit, clock, db, exports, settings
+from . import audit, calendar, clock, db, exports, settings
 
 KNOWN = {"yes": "Known", "no": "Not known", "not_checked": "Not checked"}
 
@@ -31,10 +29,6 @@ class EditConflict(TriageError):
         self.current = current
 
 
-def _working_day(d: date) -> bool:
-    return d.weekday() < 5 and d not in holidays.UK(subdiv="ENG", years=d.year)
-
-
 def window(meeting: date) -> tuple[date, date]:
     """The incident dates a meeting covers: from the previous working day up to the day before.
 
@@ -42,9 +36,18 @@ def window(meeting: date) -> tuple[date, date]:
     meeting covers Friday to Monday.
     """
     previous = meeting - timedelta(days=1)
-    while not _working_day(previous):
+    while not calendar.is_working_day(previous):
         previous -= timedelta(days=1)
     return previous, meeting - timedelta(days=1)
+
+
+def next_meeting_day(con, now: datetime | None = None) -> date:
+    """The meeting to open: today's, if today is a working day and its meeting is not closed; else the
+    next working day's."""
+    today = (now or clock.now()).date()
+    if calendar.is_working_day(today) and not is_closed(con, today):
+        return today
+    return calendar.next_working_day(today)
 
 
 def levels(con) -> list[int]:
@@ -91,6 +94,7 @@ def load(con, ids: list[int], username: str, purpose: str) -> list[Incident]:
     base = {r["id"]: r for r in db.rows(con, "triage/incidents", {"ids": ids})}
     children: dict[int, list] = {}
     for c in db.rows(con, "triage/children", {"ids": ids}):
+        c["age"] = calendar.age_on(c["dob"], c["incident_at"].date())
         children.setdefault(c["incident_id"], []).append(c)
     checks: dict[int, dict] = {}
     for c in db.rows(con, "triage/checks", {"ids": ids}):
@@ -248,9 +252,11 @@ def minutes_html(con, meeting: date, username: str) -> bytes:
              f"<p>{council}. OFFICIAL-SENSITIVE. Meeting {closed}. {len(incidents)} incidents.</p>"]
     for d in decisions:
         parts.append(f"<h2>{e(d['police_ref'])} — incident {e(d['incident_date'])}</h2><table>"
-                     f"<tr><th>Level on referral</th><td>{e(d['level'])}</td><th>DASH</th><td>{e(d['dash_risk'])}</td></tr>"
+                     f"<tr><th>Level on referral</th><td>{e(d['level'])}</td>"
+                     f"<th>DASH</th><td>{e(d['dash_risk'])}</td></tr>"
                      f"<tr><th>Children</th><td colspan='3'>{e(d['children'])}</td></tr>"
-                     f"<tr><th>Agreed level</th><td>{e(d['agreed_level'])}</td><th>Outcome</th><td>{e(d['outcome'])}</td></tr>"
+                     f"<tr><th>Agreed level</th><td>{e(d['agreed_level'])}</td>"
+                     f"<th>Outcome</th><td>{e(d['outcome'])}</td></tr>"
                      f"<tr><th>Rationale</th><td colspan='3'>{e(d['rationale'])}</td></tr></table>")
         mine = [a for a in actions if a["police_ref"] == d["police_ref"]]
         if mine:

@@ -19,7 +19,8 @@ with tpl_tab:
     edit, preview = st.columns(2)
     with edit:
         subject = st.text_input("Subject", current.subject, key=f"subject-{name}-{current.version}")
-        body_text = st.text_area("Text (always sent)", current.body_text, height=420, key=f"text-{name}-{current.version}")
+        body_text = st.text_area("Text (always sent)", current.body_text, height=420,
+                                 key=f"text-{name}-{current.version}")
         body_html = st.text_area("HTML (optional, sent beside the text)", current.body_html or "", height=120,
                                  key=f"html-{name}-{current.version}")
         if st.button("Save as a new version", type="primary"):
@@ -45,10 +46,14 @@ with tpl_tab:
                        "Subject": v["subject"]} for v in history], hide_index=True)
 
 with cal_tab:
-    st.caption("The council's term dates. Bank holidays (England) are added from the holidays package for every "
-               "year the calendar covers. A date outside these periods is treated as a weekday school day, and "
-               "the app says so wherever it matters.")
-    upload = st.file_uploader("Replace from a CSV (academic_year, kind, name, start_date, end_date, note)", type=["csv"])
+    st.caption("The council's term dates. Bank holidays (England) come from the holidays package for every year. "
+               "The days between two terms are holidays. A date after the last term (or before the first) is "
+               "outside the known calendar: weekdays that are not bank holidays are then assumed to be school "
+               "days, and the app says so wherever it matters.")
+    if warning := calendar.end_warning(calendar.calendar_end(con)):
+        st.warning(warning, icon=":material/event_upcoming:")
+    upload = st.file_uploader("Replace from a CSV (academic_year, kind, name, start_date, end_date, note)",
+                              type=["csv"])
     if upload is not None and st.button("Import calendar"):
         import tempfile
         from pathlib import Path

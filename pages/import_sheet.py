@@ -71,7 +71,8 @@ if upload is not None:
             st.page_link("pages/school_matching.py", label=f"Confirm the school of {done.needs_review} "
                          + ("child" if done.needs_review == 1 else "children"),
                          icon=":material/school:")
-    elif not result.already_imported and st.button(f"Import {preview.imported} row{'s' if preview.imported != 1 else ''}", type="primary",
+    elif not result.already_imported and st.button(f"Import {preview.imported} "
+                                                   f"row{'s' if preview.imported != 1 else ''}", type="primary",
                                                    disabled=preview.imported == 0 and preview.rejected == 0):
         try:
             committed = sheets.import_sheet(con, data, upload.name, user.username, chosen_headers=chosen)

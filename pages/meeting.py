@@ -4,7 +4,7 @@ import streamlit as st
 from encompass import clock, triage, web
 
 con, user = web.require("meeting")
-meeting = st.session_state.setdefault("meeting_date", clock.today())
+meeting = st.session_state.setdefault("meeting_date", triage.next_meeting_day(con))
 ids = triage.incident_ids(con, meeting)
 closed = triage.is_closed(con, meeting)
 if not ids:

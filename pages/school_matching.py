@@ -3,7 +3,7 @@ import re
 
 import streamlit as st
 
-from encompass import audit, db, matching, web
+from encompass import audit, calendar, db, matching, web
 
 con, user = web.require("matching")
 st.title("School matching")
@@ -24,7 +24,7 @@ OTHER, NO_SCHOOL, OUT_OF_AREA = "other", "no_school", "out_of_area"
 for g in groups:
     ids = g["child_incident_ids"]
     phases = [matching.child_phase(dob, day) for dob, day in zip(g["dobs"], g["incident_dates"])]
-    ages = [(day - dob).days // 365 for dob, day in zip(g["dobs"], g["incident_dates"])]
+    ages = [calendar.age_on(dob, day) for dob, day in zip(g["dobs"], g["incident_dates"])]
     typed = g["school_text"] or "(no school given)"
     slug = re.sub(r"[^a-z0-9]+", "-", g["group_key"])
     with st.container(border=True, key=f"group-{slug}"):
@@ -50,7 +50,8 @@ for g in groups:
             query = st.text_input("Search the register (name, URN, town or postcode)", key=f"search:{key}")
             hits = matching.search_register(con, query) if query else []
             picked = st.selectbox("School", hits, index=None, key=f"pick:{key}",
-                                  format_func=lambda s: f"{s['name']} (URN {s['urn']}), {s['town'] or ''} {s['postcode'] or ''}")
+                                  format_func=lambda s: f"{s['name']} (URN {s['urn']}), "
+                                                        f"{s['town'] or ''} {s['postcode'] or ''}")
             urn = picked["urn"] if picked else None
         if st.button("Confirm", key=f"confirm:{key}", disabled=choice is None or (choice == OTHER and urn is None)):
             outcome = "school" if urn is not None else choice

@@ -1,6 +1,4 @@
 """Schools & contacts: find a school, keep its safeguarding contacts right, see what needs attention."""
-from datetime import date
-
 import streamlit as st
 
 from encompass import audit, calendar, clock, contacts, db, exports, matching, notifications, resources, schools, web
@@ -49,7 +47,7 @@ def school_view(urn: int) -> None:
         st.success(web.md(f"Notifications go to {route.to}" + (f", copied to {', '.join(route.cc)}" if route.cc else "")
                           + f" — {route.reason}."), icon=":material/mail:")
     confirmed = s["last_confirmed"]
-    since = contacts.school_year_start(clock.today())
+    since = calendar.school_year_start(clock.today())
     left, right = st.columns([3, 1])
     left.write(f"Contacts last confirmed: **{confirmed:%d %B %Y}**" if confirmed else "Contacts never confirmed.")
     if confirmed and confirmed >= since:
@@ -122,7 +120,8 @@ with find:
     if query.strip() and not hits:
         st.info("No open school in the register matches that.")
     chosen = st.selectbox("School", hits, index=0 if len(hits) == 1 else None, placeholder="Choose a school",
-                          format_func=lambda s: f"{s['name']} (URN {s['urn']}) — {s['town'] or ''} {s['postcode'] or ''}")
+                          format_func=lambda s: f"{s['name']} (URN {s['urn']}) — {s['town'] or ''} "
+                                                f"{s['postcode'] or ''}")
     if chosen:
         school_view(chosen["urn"])
 
@@ -131,11 +130,12 @@ with attention:
     blocked = [m for m in missing if not (m["out_of_county"] and m["la_lead"])]
     st.metric("Schools that cannot receive a notification today", len(blocked))
     st.dataframe([{"URN": m["urn"], "School": m["name"], "Town": m["town"], "LA": m["la_name"],
-                   "Key Contact": "yes" if m["has_key"] else "MISSING", "Deputy": "yes" if m["has_deputy"] else "MISSING",
+                   "Key Contact": "yes" if m["has_key"] else "MISSING",
+                   "Deputy": "yes" if m["has_deputy"] else "MISSING",
                    "Route": "LA lead" if m["out_of_county"] and m["la_lead"] else "blocked"} for m in missing],
                  hide_index=True)
     rows, done_count, total = contacts.unconfirmed(con)
-    since = contacts.school_year_start(clock.today())
+    since = calendar.school_year_start(clock.today())
     st.markdown(f"##### Yearly re-confirmation since {since:%d %B %Y}: {done_count} of {total} schools done")
     st.progress(done_count / total if total else 1.0)
     st.dataframe([{"URN": r["urn"], "School": r["name"], "Town": r["town"],
@@ -177,10 +177,10 @@ with bulk:
             audit.record(cur, user.username, "export_contacts", "contacts", None, rows=len(rows), format=kind)
 
     a, b = st.columns(2)
-    a.download_button("Download CSV", exports.to_csv(rows, EXPORT_COLUMNS), f"contacts-{date.today()}.csv",
+    a.download_button("Download CSV", exports.to_csv(rows, EXPORT_COLUMNS), f"contacts-{clock.today()}.csv",
                       "text/csv", on_click=exported, args=("csv",))
     b.download_button("Download XLSX", exports.to_xlsx({"Contacts": (rows, EXPORT_COLUMNS)}),
-                      f"contacts-{date.today()}.xlsx",
+                      f"contacts-{clock.today()}.xlsx",
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                       on_click=exported, args=("xlsx",))
 
@@ -196,12 +196,14 @@ with leads:
     st.caption("An out-of-county school with no Key Contact and Deputy of its own is notified through its local "
                "authority's Operation Encompass lead.")
     current_leads = contacts.la_leads(con)
-    st.dataframe([{"LA": f"{l['la_name'] or ''} ({l['la_code']})", "Lead": l["name"], "Email": l["email"],
-                   "Phone": l["phone"], "Updated": f"{l['updated_at']:%d/%m/%Y} by {l['updated_by']}"}
-                  for l in current_leads], hide_index=True)
+    st.dataframe([{"LA": f"{lead['la_name'] or ''} ({lead['la_code']})", "Lead": lead["name"],
+                   "Email": lead["email"], "Phone": lead["phone"],
+                   "Updated": f"{lead['updated_at']:%d/%m/%Y} by {lead['updated_by']}"}
+                  for lead in current_leads], hide_index=True)
     las = db.rows(con, "contacts/other_las", {"home": schools.home_la(con)})
     with st.form("la_lead", clear_on_submit=True):
-        la = st.selectbox("Local authority", las, index=None, format_func=lambda l: f"{l['la_name']} ({l['la_code']})")
+        la = st.selectbox("Local authority", las, index=None,
+                          format_func=lambda la: f"{la['la_name']} ({la['la_code']})")
         name = st.text_input("Lead's name")
         email = st.text_input("Email")
         phone = st.text_input("Phone")

@@ -41,8 +41,8 @@ if last := st.session_state.pop("send_result", None):
 
 for item in unknown:
     with st.container(border=True):
-        st.error(f"Outcome unknown: {web.md(item.police_ref)} to {item.school}. The send was interrupted; check the sent "
-                 "items or ask the school before deciding.", icon=":material/help:")
+        st.error(f"Outcome unknown: {web.md(item.police_ref)} to {item.school}. The send was interrupted; check the "
+                 "sent items or ask the school before deciding.", icon=":material/help:")
         yes, no = st.columns(2)
         if yes.button("It was sent", key=f"unknown-sent-{item.id}"):
             notifications.settle_unknown(con, item.id, True, user.username)
@@ -73,10 +73,11 @@ by_school = defaultdict(list)
 for item in ready + failed + blocked:
     by_school[(item.school, item.urn)].append(item)
 now = clock.now()
-for (school, urn), group in sorted(by_school.items(), key=lambda kv: min(i.due_by for i in kv[1])):
+for (school, _urn), group in sorted(by_school.items(), key=lambda kv: min(i.due_by for i in kv[1])):
     due = min(i.due_by for i in group)
     flags = (" · OVERDUE" if due < now else "") + (" · BLOCKED" if group[0].blocked else "")
-    with st.expander(f"{school} — {len(group)} child{'ren' if len(group) > 1 else ''} — due {due:%a %d %b %H:%M}{flags}"):
+    with st.expander(f"{school} — {len(group)} child{'ren' if len(group) > 1 else ''} — "
+                     f"due {due:%a %d %b %H:%M}{flags}"):
         if group[0].blocked:
             st.error(f"Cannot send: {group[0].route.reason}. Add contacts on Schools & contacts.")
         else:
@@ -85,7 +86,8 @@ for (school, urn), group in sorted(by_school.items(), key=lambda kv: min(i.due_b
         for item in group:
             cols = st.columns([3, 2, 1, 1])
             cols[0].write(f"**{web.md(item.police_ref)}** · {item.kind.replace('_', ' ')}"
-                          + ("" if item.known_calendar else " · due date assumes weekdays (outside the known calendar)"))
+                          + ("" if item.known_calendar
+                             else " · due date assumes weekdays (outside the known calendar)"))
             cols[1].write(item.status + (f": {item.last_error}" if item.last_error else ""))
             if cols[2].button("Preview", key=f"preview-{item.id}"):
                 st.session_state["previewing"] = item.id

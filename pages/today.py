@@ -15,7 +15,14 @@ elif day.kind != "unknown":
     st.warning(f"{day.describe()}. Notifications still go; schools may not read them until the next school day.",
                icon=":material/beach_access:")
 else:
-    st.warning(day.describe() + ". Ask an administrator to import the term dates.", icon=":material/event_busy:")
+    st.warning(day.describe() + ".", icon=":material/event_busy:")
+if now.calendar_warning:
+    st.warning(now.calendar_warning, icon=":material/event_upcoming:")
+    if user.may_use("admin"):
+        st.page_link("pages/admin.py", label="Import next year's term dates (Admin → Term calendar)",
+                     icon=":material/calendar_month:")
+    else:
+        st.caption("An administrator imports term dates (Admin → Term calendar).")
 
 sheet, waiting, repeats, children = st.columns(4)
 if now.sheet_loaded:
@@ -27,7 +34,8 @@ else:
 waiting.metric("Children awaiting a school", now.awaiting_school,
                f"oldest incident {now.awaiting_oldest:%d %b}" if now.awaiting_oldest else None,
                delta_color="off", delta_arrow="off")
-repeats.metric("Repeat children today", now.repeat_children_today, help="Seen in another incident in the last 12 months")
+repeats.metric("Repeat children today", now.repeat_children_today,
+               help="Seen in another incident in the last 12 months")
 children.metric("Children on today's sheets", now.children_today,
                 f"{now.matched_today} matched · {now.no_school_today} no school" if now.children_today else None,
                 delta_color="off", delta_arrow="off")

@@ -1,12 +1,12 @@
 """Triage: the day's list with every agency's column; each agency enters its own checks before the meeting."""
 import streamlit as st
 
-from encompass import clock, triage, web
+from encompass import triage, web
 
 con, user = web.require("triage")
 st.title("Domestic Abuse Triage")
 
-meeting = st.date_input("Meeting date", value=st.session_state.get("meeting_date", clock.today()),
+meeting = st.date_input("Meeting date", value=st.session_state.get("meeting_date") or triage.next_meeting_day(con),
                         format="DD/MM/YYYY")
 if meeting != st.session_state.get("meeting_date"):
     st.session_state["meeting_date"], st.session_state["meeting_position"] = meeting, 0
@@ -21,7 +21,8 @@ if not ids:
 incidents = triage.load(con, ids, user.username, "triage list")
 
 st.dataframe([{
-    "Police ref": i.police_ref, "When": f"{i.incident_at:%a %d/%m %H:%M}" if i.has_time else f"{i.incident_at:%a %d/%m}",
+    "Police ref": i.police_ref,
+    "When": f"{i.incident_at:%a %d/%m %H:%M}" if i.has_time else f"{i.incident_at:%a %d/%m}",
     "Level": i.level, "DASH": i.dash_risk or "",
     "Children": "; ".join(f"{c['forename']} {c['surname']} ({c['age']}, {c['school']}"
                           + (f", {c['times_in_12_months']}× in 12 months" if c["times_in_12_months"] > 1 else "")

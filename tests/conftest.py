@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -9,7 +10,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from encompass import auth, db, demo
+from encompass import auth, clock, db, demo
+
+# Every test, and every app or CLI process a test starts, runs at this moment unless the test chooses
+# its own (monkeypatch.setenv(clock.PIN, ...)): nothing depends on the day the suite happens to run.
+PINNED_NOW = "2026-11-25T10:00"  # a Wednesday
+os.environ[clock.PIN] = PINNED_NOW
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"

@@ -218,7 +218,8 @@ def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
         stop()
     con = db.connect(path)
     try:
-        got = con.execute("""select i.police_ref, d.outcome from triage_decisions d join incidents i on i.id = d.incident_id
+        got = con.execute("""select i.police_ref, d.outcome from triage_decisions d
+                             join incidents i on i.id = d.incident_id
                              where i.police_ref like 'DAT/%' order by 1""").fetchall()
         assert got == [("DAT/1", "School to monitor"), ("DAT/2", "Early-help offer"), ("DAT/3", "MARAC referral")]
         assert con.execute("select closed_by from triage_meetings where meeting_date = ?", [meeting]).fetchone() == (

@@ -5,10 +5,8 @@ import json
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
-import pytest
 
 from .conftest import REFERENCE, child_row, xlsx_bytes
 

@@ -25,7 +25,7 @@ def put(con, urn, role, name, email, phone=None, by="coord"):
 
 def test_a_change_closes_the_old_contact_and_keeps_history(con):
     assert put(con, BELVIDERE, "key_contact", "Ann Testperson", "ann@belvidere.example.org") == "added"
-    first = datetime.now()
+    first = clock.now()
     con.execute("update school_contacts set valid_from = valid_from - interval 10 day")
     assert put(con, BELVIDERE, "key_contact", "Bea Sample", "bea@belvidere.example.org") == "changed"
     con.execute("update school_contacts set valid_from = valid_from - interval 5 day where name = 'Bea Sample'")

@@ -13,7 +13,8 @@ def test_demo_volumes_repeats_siblings_and_mess(demo_template):
         children, repeated = q("""select count(*), count(*) filter (where n > 1)
                                   from (select child_id, count(*) n from child_incidents group by 1)""")
         assert 0.15 <= repeated / children <= 0.40
-        assert q("select count(*) from (select incident_id from child_incidents group by 1 having count(*) > 1)")[0] > 100
+        assert q("select count(*) from (select incident_id from child_incidents "
+                 "group by 1 having count(*) > 1)")[0] > 100
         weekend, weekday = q("""
             with daily as (select incident_at::date d, count(*) n from child_incidents ci
                            join incidents i on i.id = ci.incident_id group by 1)

@@ -41,7 +41,8 @@ def test_login_form_lets_the_coordinator_in(demo_db):
     assert titles(at) == ["Today"]
     con = db.connect(demo_db)
     try:
-        assert con.execute("select succeeded from login_attempts where username = 'coordinator'").fetchall() == [(True,)]
+        attempts = con.execute("select succeeded from login_attempts where username = 'coordinator'").fetchall()
+        assert attempts == [(True,)]
     finally:
         con.close()
 
@@ -134,7 +135,8 @@ def test_import_page_maps_an_unknown_header(demo_db):
     [b for b in at.button if b.label.startswith("Import 1 row")][0].click().run()
     con = db.connect(demo_db)
     try:
-        assert con.execute("select field from header_mappings where header_norm = 'crime number'").fetchone() == ("police_ref",)
+        mapped = con.execute("select field from header_mappings where header_norm = 'crime number'").fetchone()
+        assert mapped == ("police_ref",)
     finally:
         con.close()
 

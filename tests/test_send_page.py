@@ -6,9 +6,23 @@ from email import policy
 
 import pytest
 
-from encompass import db, matching, notifications, sheets
+from encompass import contacts, db, matching, notifications, sheets
 
 from .conftest import child_row, page_as, xlsx_bytes
+
+SHREWSBURY_ACADEMY = 147540
+
+
+def import_one(db_path, **row) -> None:
+    """One child at Shrewsbury Academy, whose Key Contact and Deputy the test sets itself."""
+    con = db.connect(db_path)
+    try:
+        for role, who in (("key_contact", "dsl"), ("deputy", "ddsl")):
+            contacts.save(con, SHREWSBURY_ACADEMY, contacts.Contact(role, who.upper(), f"{who}@sa.example.org"), "t")
+        sheets.import_sheet(con, xlsx_bytes([child_row(school="Shrewsbury Academy", dob="02/02/2012", **row)]),
+                            "s.xlsx", "coordinator")
+    finally:
+        con.close()
 
 
 @pytest.fixture
@@ -19,10 +33,7 @@ def outbox(tmp_path, monkeypatch):
 
 
 def test_preview_send_all_send_again_and_a_wrong_school_reply(demo_db, outbox):
-    con = db.connect(demo_db)
-    sheets.import_sheet(con, xlsx_bytes([child_row(ref="S/1", forename="Pia", school="Shrewsbury Academy",
-                                                   dob="02/02/2012")]), "s.xlsx", "coordinator")
-    con.close()
+    import_one(demo_db, ref="S/1", forename="Pia")
     at = page_as("coordinator", "pages/send.py")
     metrics = {m.label: int(m.value) for m in at.metric}
     assert metrics["Ready to send"] >= 1
@@ -58,9 +69,8 @@ def test_preview_send_all_send_again_and_a_wrong_school_reply(demo_db, outbox):
 
 
 def test_withdraw_needs_a_reason(demo_db, outbox):
+    import_one(demo_db, ref="S/2")
     con = db.connect(demo_db)
-    sheets.import_sheet(con, xlsx_bytes([child_row(ref="S/2", school="Shrewsbury Academy", dob="02/02/2012")]),
-                        "s.xlsx", "coordinator")
     notifications.refresh(con)
     ours = next(i for i in notifications.pending(con) if i.police_ref == "S/2")
     con.close()
@@ -110,10 +120,7 @@ def test_send_page_through_a_real_smtp_server(demo_db, monkeypatch):
         for key, value in {"MAIL_TRANSPORT": "smtp", "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port),
                            "SMTP_STARTTLS": "false", "SMTP_FROM": "oe@council.example.org"}.items():
             monkeypatch.setenv(f"ENCOMPASS_{key}", value)
-        con = db.connect(demo_db)
-        sheets.import_sheet(con, xlsx_bytes([child_row(ref="M/9", school="Shrewsbury Academy", dob="02/02/2012")]),
-                            "m.xlsx", "coordinator")
-        con.close()
+        import_one(demo_db, ref="M/9")
         at = page_as("coordinator", "pages/send.py")
         assert any("Mail goes through 127.0.0.1" in c.value for c in at.caption)
         ready = {m.label: int(m.value) for m in at.metric}["Ready to send"]

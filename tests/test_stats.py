@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from encompass import auth, db, sheets, stats
+from encompass import auth, sheets, stats
 
 from .conftest import PASSWORD, ROOT, child_row, xlsx_bytes
 

@@ -1,4 +1,4 @@
--- The children in each incident: age, school, repeats in 12 months, siblings, notification and replies.
+-- The children in each incident (eldest first): school, repeats in 12 months, siblings, notification and replies.
 with kids as (
     select ci.id as ci_id, ci.incident_id, ci.child_id, c.forename, c.surname, c.dob, i.incident_at,
            coalesce(s.name, ci.school_text, 'no school given') as school, ci.match_status
@@ -9,9 +9,7 @@ with kids as (
     where ci.incident_id in (select unnest($ids::integer[]))
 ),
 final as (
-    select k.incident_id, k.forename, k.surname, k.dob, k.school, k.match_status,
-           date_diff('year', k.dob, k.incident_at::date)
-             - case when strftime(k.incident_at, '%m%d') < strftime(k.dob, '%m%d') then 1 else 0 end as age,
+    select k.incident_id, k.forename, k.surname, k.dob, k.incident_at, k.school, k.match_status,
            (select count(distinct p.incident_id) from child_incidents p join incidents pi on pi.id = p.incident_id
             where p.child_id = k.child_id
               and pi.incident_at between k.incident_at - interval 12 month and k.incident_at) as times_in_12_months,
@@ -23,4 +21,4 @@ final as (
             where n.child_incident_id = k.ci_id) as school_replies
     from kids k
 )
-select * from final order by incident_id, age desc, forename
+select * from final order by incident_id, dob, forename
