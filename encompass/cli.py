@@ -12,8 +12,8 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from . import (audit, auth, calendar, clock, contacts, db, demo, exports, mailing, matching, notifications, schools,
-               sheets, stats, status, triage)
+from . import (audit, auth, calendar, clock, contacts, db, demo, exports, ledger, mailing, matching, notifications,
+               schools, settings, sheets, stats, status, triage)
 
 
 class CommandError(Exception):
@@ -144,11 +144,12 @@ def cmd_triage_list(con, args):
     except ValueError:
         raise CommandError(f"{args.date!r} is not a date (YYYY-MM-DD)") from None
     rows = triage.summary(con, meeting)
-    start, end = triage.window(meeting)
     data = {"date": meeting.isoformat(), "incidents": [
-        {"police_ref": r["police_ref"], "level": r["level"], "children": r["children"]} for r in rows]}
-    _out(args, data, f"{meeting:%A %d %B %Y}: incidents of {start:%d/%m} to {end:%d/%m}, {len(rows)} on the list"
-         + "".join(f"\n  {r['police_ref']}: level {r['level']}, {r['children']} children" for r in rows))
+        {"police_ref": r["police_ref"], "level": r["level"], "children": r["children"], "note": r["note"]}
+        for r in rows]}
+    _out(args, data, f"{meeting:%A %d %B %Y}: {len(rows)} on the list"
+         + "".join(f"\n  {r['police_ref']}: level {r['level'] if r['level'] is not None else 'not given'}, "
+                   f"{r['children']} children" + (f" ({r['note']})" if r["note"] else "") for r in rows))
 
 
 def cmd_report(con, args):
@@ -173,7 +174,54 @@ def cmd_report(con, args):
 
 def cmd_status(con, args):
     d = status.counts(con)
-    _out(args, d, "\n".join(f"{k}: {v}" for k, v in d.items()))
+    _out(args, d, "\n".join(f"{k}: {v}" for k, v in d.items() if k != "by_state")
+         + "\nby state: " + ", ".join(f"{k} {v}" for k, v in d["by_state"].items()))
+
+
+def cmd_open(con, args):
+    """Every open child-incident, with names: a read of children's records, audited."""
+    items = ledger.open_items(con)
+    names = ledger.names(con, [i.id for i in items], "cli")
+    suggestions = ledger.suggestions(con, [i.id for i in items if i.state == "needs_school"])
+    data = {"as_of": f"{clock.now():%Y-%m-%dT%H:%M}", "children": [{
+        "police_ref": i.police_ref, "child": f"{names[i.id]['forename']} {names[i.id]['surname']}",
+        "dob": names[i.id]["dob"].isoformat(), "state": i.state, "reason": i.reason,
+        "due_by": f"{i.due_by:%Y-%m-%dT%H:%M}", "suggestion": suggestions.get(i.id)} for i in items]}
+    now = clock.now()
+    _out(args, data, f"{len(items)} open" + "".join(
+        f"\n  {i.police_ref} {names[i.id]['forename']} {names[i.id]['surname']}: {ledger.LABELS[i.state]} — "
+        f"{i.reason} ({i.time_left(now)})" for i in items))
+
+
+def cmd_settings(con, args):
+    if args.action == "list":
+        values = settings.all_settings(con)
+        _out(args, values, "\n".join(f"{k} = {v}" for k, v in values.items()))
+        return
+    if args.key not in settings.SETTINGS or args.value is None:
+        raise CommandError(f"settings set KEY VALUE, KEY one of: {', '.join(settings.SETTINGS)}")
+    changed = settings.save(con, {args.key: args.value}, "cli")
+    _out(args, {"key": args.key, "value": settings.get(con, args.key), "changed": bool(changed)},
+         f"{args.key} = {settings.get(con, args.key)}" + ("" if changed else " (unchanged)"))
+
+
+def cmd_missing(con, args):
+    if args.action == "found":
+        d = notifications.found(con, args.police_ref, "cli")
+        _out(args, d, f"{d['police_ref']} found: {d['found_notices']} found notice(s) queued, "
+                      f"{d['withdrawn']} unsent notice(s) withdrawn, {d['closed']} closed")
+        return
+    missing = [f for f in ("forename", "surname", "dob", "reported") if not getattr(args, f)]
+    if missing:
+        raise CommandError(f"missing add needs --{' --'.join(missing)}")
+    result = sheets.missing_child_notice(con, args.police_ref, args.forename, args.surname, args.dob,
+                                         args.reported, args.school or "", "cli")
+    d = result.as_dict()
+    if result.rejections:
+        raise CommandError("; ".join(f"{r.field}: {r.reason}" for r in result.rejections))
+    _out(args, d, f"missing-child notice {args.police_ref}: " + (
+        "already recorded" if result.already_imported or result.duplicates else
+        f"recorded; {'a school to confirm on School matching' if result.needs_review else 'queued to send'}"))
 
 
 def cmd_demo(con, args):
@@ -236,7 +284,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--from", dest="date_from", required=True)
     s.add_argument("--to", dest="date_to", required=True)
     s.add_argument("--out", required=True)
-    sub.add_parser("status", help="counts of what the database holds")
+    sub.add_parser("status", help="counts of what the database holds, every child-incident by state")
+    sub.add_parser("open", help="every open child-incident: state, reason, due time and suggestion (names)")
+    s = sub.add_parser("settings", help="list the service settings, or set one")
+    s.add_argument("action", choices=["list", "set"])
+    s.add_argument("key", nargs="?")
+    s.add_argument("value", nargs="?")
+    s = sub.add_parser("missing", help="a missing-child notice from the police (add), or the child found (found)")
+    s.add_argument("action", choices=["add", "found"])
+    s.add_argument("police_ref")
+    s.add_argument("--forename")
+    s.add_argument("--surname")
+    s.add_argument("--dob", help="date of birth (dd/mm/yyyy or YYYY-MM-DD)")
+    s.add_argument("--reported", help="date reported missing (dd/mm/yyyy or YYYY-MM-DD)")
+    s.add_argument("--school", help="the school as the police gave it")
     s = sub.add_parser("demo", help="fill a new database with synthetic demo data")
     s.add_argument("--scale", type=float, default=1.0, help="times Shropshire's volume (150: national size)")
     s.add_argument("--seed", type=int, default=7)
@@ -256,9 +317,10 @@ COMMANDS = {"init": cmd_init, "import-schools": cmd_import_schools, "import-cale
             "next-school-day": cmd_next_school_day, "import-contacts": cmd_import_contacts,
             "contacts": cmd_contacts, "export-contacts": cmd_export_contacts, "queue": cmd_queue, "send": cmd_send,
             "triage-list": cmd_triage_list, "report": cmd_report, "status": cmd_status, "demo": cmd_demo,
-            "users": cmd_users}
+            "users": cmd_users, "open": cmd_open, "settings": cmd_settings, "missing": cmd_missing}
 EXPECTED = (CommandError, clock.ClockError, db.DatabaseLocked, sheets.SheetError, schools.RegisterError,
             calendar.CalendarError, demo.DemoError, auth.AuthError, contacts.ContactError, mailing.TransportError,
+            settings.SettingError, notifications.NotificationError, ledger.LedgerError, matching.MatchingError,
             FileNotFoundError, PermissionError)
 
 
@@ -269,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         con = db.connect(args.db)
         try:
-            if args.command == "demo" and args.if_empty and status.counts(con)["sheets"]:
+            if args.command == "demo" and args.if_empty and status.has_data(con):
                 data, text = {"skipped": True}, "the database already has data: demo skipped"
                 if args.example and demo.is_demo(con):  # a new day wants a new example sheet
                     data["example_sheet"] = str(demo.write_example_sheet(con, db.ROOT / "data" / "demo", clock.today()))

@@ -228,6 +228,16 @@ def la_leads(con) -> list[dict]:
 
 def save_la_lead(con, la_code: str, la_name: str | None, name: str, email: str, phone: str | None,
                  username: str) -> None:
+    """Another local authority's Operation Encompass lead: one of the register's authorities, or any other
+    (a child's school may be anywhere in England)."""
+    la_code = (la_code or "").strip()
+    if not re.fullmatch(r"\d{3}", la_code):
+        raise ContactError("local authority", "a local authority's GIAS code is three digits (e.g. 884)")
+    if la_code == schools.home_la(con):
+        raise ContactError("local authority", "that is this council's own code")
+    la_name = " ".join((la_name or "").split()) or None
+    if la_name is None:
+        raise ContactError("local authority", "give the local authority's name")
     c = validate(Contact("key_contact", name, email, phone))
     with db.transaction(con) as cur:
         old = cur.execute("select name, email, phone from la_leads where la_code = ?", [la_code]).fetchone()
@@ -241,31 +251,18 @@ def save_la_lead(con, la_code: str, la_name: str | None, name: str, email: str, 
 
 @dataclass
 class Route:
-    kind: str            # school / la_lead / blocked
-    to: str | None       # the Key Contact's (or LA lead's) email
-    cc: list[str]        # the Deputy's email
+    kind: str            # school / la_lead / ehe / blocked
+    to: str | None       # the Key Contact's email (or the Deputy's, the LA lead's or the EHE officer's)
+    cc: list[str]        # the Deputy's email, when the Key Contact is the one addressed
     reason: str
+    missing: str | None = None   # key_contact / deputy: the lead the school lacks (it still gets the message)
 
 
 def route(con, urn: int) -> Route:
-    """Where a notification for this school goes today, or why it cannot go."""
-    school = con.execute("select la_code, la_name, status from schools where urn = ?", [urn]).fetchone()
-    if school is None:
+    """Where a notification for this school goes today, or why it cannot go (queries/definitions.sql)."""
+    from . import ledger  # the route's settings live with the ledger's
+    row = db.one(con, "contacts/route", {**ledger.route_params(con), "urn": urn})
+    if row is None:
         return Route("blocked", None, [], f"URN {urn} is not in the register")
-    la_code, la_name, status = school
-    if status != "Open":
-        return Route("blocked", None, [], "the school is closed")
-    now = {c["role"]: c for c in current(con, urn)}
-    key, deputy = now.get("key_contact"), now.get("deputy")
-    home = schools.home_la(con)
-    if key and key["email"] and deputy and deputy["email"]:
-        return Route("school", key["email"], [deputy["email"]], "the school's Key Contact, copied to the Deputy")
-    if la_code != home:
-        lead = con.execute("select email, name from la_leads where la_code = ?", [la_code]).fetchone()
-        if lead:
-            return Route("la_lead", lead[0], [],
-                         f"out of county: the school has no Key Contact and Deputy, so to {la_name or la_code}'s "
-                         f"Operation Encompass lead ({lead[1]})")
-        return Route("blocked", None, [], f"out of county ({la_name or la_code}): no school contacts and no LA lead")
-    missing = [ROLES[r] for r in REQUIRED_TO_SEND if not (now.get(r) and now[r]["email"])]
-    return Route("blocked", None, [], f"no {' and no '.join(missing)}")
+    return Route(row["kind"], row["to_email"], [row["cc_email"]] if row["cc_email"] else [], row["reason"],
+                 row["missing_lead"])

@@ -51,6 +51,7 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
             ) from None
         raise
     migrate(con)
+    define(con)
     try:  # the database holds children's data: readable by its owner only
         os.chmod(path, 0o600)
     except OSError:
@@ -77,6 +78,12 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                 raise
             applied.append(file.name)
         return applied
+
+
+def define(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)create the derived relations in queries/definitions.sql: code, kept in step with the code."""
+    with _WRITE_LOCK:
+        con.execute(sql("definitions"))
 
 
 @contextlib.contextmanager

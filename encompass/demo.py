@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import audit, auth, calendar, clock, db, matching, normalise, schools
+from . import audit, auth, calendar, clock, db, ledger, matching, normalise, notifications, schools, triage
 
 REFERENCE = db.ROOT / "data" / "reference"
 DEMO_PASSWORD = "encompass-demo"
@@ -99,7 +99,15 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
         # day the demo is built on (tests and screenshots rely on it).
         _write_contacts(cur, random.Random(f"{seed}:contacts"), db.rows(cur, "demo/open_schools", {"home": None}))
         _write_notifications(cur, gen.calendar, end)
+        # The demo's EHE / children-missing-education officer: children with no school are notified there.
+        db.set_setting(cur, "ehe_officer_name", "Demo EHE officer")
+        db.set_setting(cur, "ehe_officer_email", "ehe.officer@council.example.org")
+        # Today's work: whatever is open now, with the notifications it needs queued.
+        open_now = ledger.rebuild(cur)
+        notifications.queue(cur, open_now)
+        ledger.sync(cur, open_now)
         db.run(cur, "demo/insert_triage", {"before": end - timedelta(days=3)})
+        triage.sync_open(cur, None)
         db.set_setting(cur, "demo", "true")
         audit.record(cur, "system", "demo_data", None, None, scale=scale, seed=seed, years=years)
     counts = {k: int(len(v)) for k, v in frames.items()}
@@ -300,10 +308,7 @@ def _write_notifications(cur, cal: calendar.Calendar, end: date) -> None:
     with db.registered(cur, "due_dates", due):
         db.run(cur, "demo/insert_notifications", {"before": end - timedelta(days=1)})
     db.run(cur, "demo/insert_responses")
-    top = cur.execute("select coalesce(max(id), 0) from notifications").fetchone()[0]
-    cur.execute("select max(nextval('seq_notifications')) from range(?)", [top])
-    top = cur.execute("select coalesce(max(id), 0) from school_responses").fetchone()[0]
-    cur.execute("select max(nextval('seq_school_responses')) from range(?)", [top])
+    db.run(cur, "demo/acknowledge")
 
 
 def _write_contacts(cur, rng: random.Random, open_schools: list[dict]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import smtplib
 import socket
 import uuid
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import yagmail
 
-from . import db
+from . import clock, db
 
 
 class TransportError(RuntimeError):
@@ -107,6 +108,14 @@ def is_loopback(host: str) -> bool:
             return False
 
 
+def label(urn: int | None, target: str, police_ref: str) -> str:
+    """A file name for a message that says when, to which school and about which reference, and never
+    names the child: YYYYMMDD-HHMM-URN-ref (or EHE / LA-code in place of the URN)."""
+    where = str(urn) if urn is not None else ("EHE" if target == "ehe" else "LA" + target.split(":", 1)[-1])
+    ref = re.sub(r"[^A-Za-z0-9]+", "-", police_ref).strip("-")[:40] or "ref"
+    return f"{clock.now():%Y%m%d-%H%M}-{where}-{ref}"
+
+
 class OutboxTransport:
     """Each message as an .eml file in a folder: nothing leaves the machine."""
 
@@ -120,14 +129,23 @@ class OutboxTransport:
     def __exit__(self, *exc):
         return False
 
-    def send(self, msg: Message, recipients: list[str]) -> str:
-        name = msg["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
-        target = self.folder / f"{name}.eml"
-        partial = target.with_suffix(".part")
-        partial.write_bytes(bytes(msg))
-        os.chmod(partial, 0o600)
-        partial.replace(target)  # whole or not at all
-        return msg["Message-ID"]
+    def send(self, msg: Message, recipients: list[str], label: str | None = None) -> str:
+        name = label or msg["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
+        partial = self.folder / f".{uuid.uuid4().hex}.part"
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(bytes(msg))
+        try:
+            for n in range(1, 1000):  # siblings at one school share a reference: -2, -3 ...
+                target = self.folder / (f"{name}.eml" if n == 1 else f"{name}-{n}.eml")
+                try:
+                    os.link(partial, target)  # whole or not at all, and never over another message
+                    return msg["Message-ID"]
+                except FileExistsError:
+                    continue
+            raise TransportError(f"too many messages named {name} in the outbox")
+        finally:
+            partial.unlink(missing_ok=True)
 
 
 class SmtpTransport:
@@ -162,7 +180,7 @@ class SmtpTransport:
             pass
         return False
 
-    def send(self, msg: Message, recipients: list[str]) -> str:
+    def send(self, msg: Message, recipients: list[str], label: str | None = None) -> str:
         # The envelope is given, not parsed back out of the headers (smtplib's send_message does that).
         data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))  # SMTP lines end in CRLF
         refused = self.client.smtp.sendmail(self.settings.sender, recipients, data)

@@ -1,22 +1,44 @@
 """From the school an officer typed to a URN, or to a person with ranked candidates.
 
-A notification sent to the wrong school is a data breach, so a match is only automatic when
-it is unambiguous: a learned alias, or one clear best school whose phase fits the child's age.
-Everything else goes to the co-ordinator with candidates and the reason for each.
+A notification sent to the wrong school is a data breach, so a match is only automatic when it is
+unambiguous: a learned spelling, an exact full name, the one school whose name holds every typed word,
+one clear best school, the one of same-named schools in the town typed after the name, or the one whose
+phase fits the child's age. Everything else goes to the co-ordinator with candidates and the reason for
+each. Only explicit words ("home educated", "pre-school") mean no school; "N/K", "TBC" or a blank mean the
+school is not known, and a person researches it. A child's own history is checked after matching (see
+`history_conflicts`): a school other than the one the child was last confirmed at goes to a person.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from rapidfuzz import fuzz, process
 
 from . import audit, calendar, clock, db, normalise
 
-AUTO_SCORE = 0.92      # a single candidate at least this close may be matched without a person
+AUTO_SCORE = 0.92       # a single candidate at least this close may be matched without a person
+CLOSE_SCORE = 0.85      # ... or this close, when the child's age fits its known phase
 CANDIDATE_SCORE = 0.60  # below this a school is not worth showing
 CONTENDER_MARGIN = 0.08  # candidates this close to the best are rivals: a person must choose
+WORD_SIMILARITY = 85    # a typed word of 4+ letters "is" a name's word this similar ("Idsal" / "Idsall")
+HISTORY = timedelta(days=730)  # a child's last confirmed school counts for 24 months
 NEEDS_PERSON = ("review", "unknown")
+OUTCOMES = ("school", "no_school", "out_of_area")
+
+# Words about how a school is run, which officers leave out ("Abraham Darby" for "Haberdashers' Abraham
+# Darby Academy"). Words about a school's phase are not in here: "... Primary" must not match a
+# secondary school whose name lacks the word.
+GOVERNANCE_WORDS = frozenset({"academy", "cofe", "catholic", "community", "voluntary", "controlled", "aided",
+                              "va", "vc", "endowed", "free", "church", "and", "of", "specialist", "learning"})
+PHASE_WORDS = frozenset({"primary", "infant", "junior", "nursery", "secondary", "high", "grammar", "upper", "first",
+                         "middle", "college", "preschool", "phase"})
+DESCRIPTIVE_WORDS = GOVERNANCE_WORDS | PHASE_WORDS | {"saint"}
+
+
+def _similar(a: str, b: str) -> bool:
+    """Two words are the same allowing a small typo (4+ letters) or a plural."""
+    return a == b or (min(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= WORD_SIMILARITY)
 
 
 @dataclass
@@ -27,22 +49,44 @@ class Candidate:
     reason: str
     phase_group: str = "unknown"
     open: bool = True
-    contains_all: bool = False   # the school's name has every word the officer typed
+    contains_all: bool = False   # the school's name has every typed word (allowing a small typo)
+    town: str | None = None
+    postcode: str | None = None
+    low_age: int | None = None
+    high_age: int | None = None
+    full: str = ""               # the whole name, normalised (see normalise.school_full)
+    places: frozenset = frozenset()
+    norm: str = ""               # the name that matched, normalised (an old name, for a replaced school)
+
+
+@dataclass
+class Suggestion:
+    """What a person is offered first: the child's last school, or what a person decided for this spelling."""
+    kind: str                     # school / no_school / out_of_area
+    why: str
+    urn: int | None = None
+    name: str | None = None
+    la_code: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "urn": self.urn, "la_code": self.la_code, "why": self.why}
 
 
 @dataclass
 class Match:
     text: str
-    status: str                      # matched / review / unknown / no_school / out_of_area
+    status: str                      # matched / review / unknown / no_school
     urn: int | None = None
     name: str | None = None
     method: str | None = None
     reason: str = ""
     candidates: list[Candidate] = field(default_factory=list)
+    suggestion: Suggestion | None = None
 
     def as_dict(self) -> dict:
         return {"text": self.text, "status": self.status, "urn": self.urn, "name": self.name,
                 "reason": self.reason,
+                "suggestion": self.suggestion.as_dict() if self.suggestion else None,
                 "candidates": [{"urn": c.urn, "name": c.name, "score": round(c.score, 3), "reason": c.reason}
                                for c in self.candidates]}
 
@@ -56,7 +100,7 @@ def child_phase(dob: date, on: date) -> str:
 
 
 def phase_fits(school_phase: str, phase: str | None) -> bool | None:
-    """True / False when both are known, None when either is not."""
+    """True / False when both are known, None when either is not (an unknown phase is never a fit)."""
     if not phase or school_phase == "unknown":
         return None
     if school_phase == "all":
@@ -66,21 +110,47 @@ def phase_fits(school_phase: str, phase: str | None) -> bool | None:
     return school_phase == phase
 
 
+def age_fit(c: Candidate, age: int | None) -> str:
+    """A few words for the person choosing: does the child's age fit this school?"""
+    if age is None:
+        return ""
+    if c.low_age is not None and c.high_age is not None:
+        return (f"ages {c.low_age}–{c.high_age}: fits" if c.low_age <= age <= c.high_age
+                else f"ages {c.low_age}–{c.high_age}: the child is {age}")
+    if c.phase_group in ("primary", "secondary"):
+        fits = (c.phase_group == "primary") == (age < 11)
+        return f"{c.phase_group}: {'fits' if fits else f'the child is {age}'}"
+    return "phase not known"
+
+
 class Matcher:
     """Loads the register and aliases once; matches many texts (one sheet) against them."""
 
     def __init__(self, con):
-        cols = ["urn", "name", "name_norm", "status", "phase_group", "in_register"]
+        cols = ["urn", "name", "name_norm", "status", "phase_group", "in_register", "town", "locality", "postcode",
+                "low_age", "high_age"]
         self.schools = {r[0]: dict(zip(cols, r)) for r in con.execute(
-            "select urn, name, name_norm, status, phase_group, in_register from schools").fetchall()}
+            f"select {', '.join(cols)} from schools").fetchall()}
+        for s in self.schools.values():
+            s["full"] = normalise.school_full(s["name"])
+            s["places"] = frozenset(p for p in (normalise.place(s["town"]), normalise.place(s["locality"])) if p)
         self.successors = dict(con.execute(
             "select urn, link_urn from school_links where link_type like 'Successor%' "
             "order by link_date nulls first").fetchall())
         self.aliases = {r[0]: r[1:] for r in con.execute(
-            "select text_norm, outcome, urn, flagged from school_aliases").fetchall()}
+            "select text_norm, outcome, urn, la_code, flagged from school_aliases").fetchall()}
         self._names = [(urn, s["name_norm"]) for urn, s in self.schools.items() if s["name_norm"]]
         self._norms = [name for _, name in self._names]
         self._scores: dict[str, tuple] = {}  # typed name -> (score per school, words-subset per school)
+        # Which schools' names hold each word, for "every typed word is in the name".
+        self._word_schools: dict[str, set[int]] = {}
+        for urn, norm in self._names:
+            for word in norm.split():
+                self._word_schools.setdefault(word, set()).add(urn)
+        self._vocabulary = list(self._word_schools)
+        self._with_word: dict[str, frozenset[int]] = {}
+        # Places typed after a name, longest first ("market drayton" before "drayton").
+        self._places = sorted({p for s in self.schools.values() for p in s["places"]}, key=len, reverse=True)
 
     def resolve(self, urn: int) -> int:
         """Follow successor links from a closed school to the one that replaced it."""
@@ -105,89 +175,169 @@ class Matcher:
         for i, norm in enumerate(todo):
             self._scores[norm] = (0.6 * ratio[i] + 0.4 * subset[i], subset[i])
 
+    def _schools_with_word(self, word: str) -> frozenset[int]:
+        """Schools whose name has this word, or one a small typo away (4+ letters), or its plural."""
+        if word not in self._with_word:
+            found = set(self._word_schools.get(word, ()))
+            if len(word) >= 4:
+                for similar, _, _ in process.extract(word, self._vocabulary, scorer=fuzz.ratio,
+                                                     score_cutoff=WORD_SIMILARITY, limit=None):
+                    found |= self._word_schools[similar]
+            self._with_word[word] = frozenset(found)
+        return self._with_word[word]
+
+    def _containing(self, words) -> set[int]:
+        """Schools whose names hold every one of the words."""
+        sets = [self._schools_with_word(w) for w in words]
+        return set.intersection(*map(set, sets)) if sets else set()
+
     def candidates(self, norm: str, limit: int = 8) -> list[Candidate]:
         # Score against every school at once in rapidfuzz's C code; the Python loop only sees the few
-        # names worth showing.
+        # names worth showing, and the schools whose names hold every typed word.
         if norm not in self._scores:
             self.prime([norm])
         scores, subset = self._scores[norm]
-        typed_words = set(norm.split())
+        containing = self._containing(norm.split())
         best: dict[int, Candidate] = {}
-        # token_set_ratio is 100 exactly when one name's words all appear in the other
-        for i in ((scores >= CANDIDATE_SCORE) | (subset >= 1.0)).nonzero()[0]:
-            urn, name_norm = self._names[i]
-            contains_all = typed_words <= set(name_norm.split())
+        for i, (urn, name_norm) in enumerate(self._names):
+            holds = urn in containing
+            if scores[i] < CANDIDATE_SCORE and subset[i] < 1.0 and not holds:
+                continue
             if name_norm == norm:
                 score, why = 1.0, "same name"
             else:
                 score = float(scores[i])
-                why = "the name has every typed word" if contains_all else "similar name"
-            if score < CANDIDATE_SCORE and not contains_all:
+                why = "the name has every typed word" if holds else "similar name"
+            if score < CANDIDATE_SCORE and not holds:
                 continue
             target = self.resolve(urn)
             if target != urn:
                 why += f"; {self.schools[urn]['name']} (URN {urn}) was replaced by this school"
             s = self.schools.get(target, self.schools[urn])
-            cand = Candidate(target, s["name"], score, why, s["phase_group"], self._is_open(target), contains_all)
+            cand = Candidate(target, s["name"], score, why, s["phase_group"], self._is_open(target), holds,
+                             s["town"], s["postcode"], s["low_age"], s["high_age"], s["full"], s["places"], name_norm)
             if not cand.open:
                 cand.reason += "; not an open school in the register"
             if target not in best or best[target].score < score:
                 best[target] = cand
-        return sorted(best.values(), key=lambda c: (-c.score, c.name))[:limit]
+        ranked = sorted(best.values(), key=lambda c: (-c.score, c.name))
+        # Every school holding the typed words stays in the list, however long it is: they are the rivals.
+        return ranked[:limit] + [c for c in ranked[limit:] if c.contains_all]
+
+    def _split_place(self, norm: str) -> tuple[str, str | None]:
+        """'idsal shifnal' -> ('idsal', 'shifnal'): a known town typed after the name."""
+        for place in self._places:
+            if norm.endswith(" " + place):
+                return norm[: -len(place) - 1].strip(), place
+        return norm, None
 
     def match(self, text: str | None, phase: str | None = None) -> Match:
         text = (text or "").strip()
         norm = normalise.school_text(text)
-        if not norm:
-            return Match(text, "unknown", reason="no school given")
+        if norm in normalise.NOT_GIVEN_WORDS:
+            return Match(text, "unknown", reason="school not given")
+        if norm in normalise.OUT_OF_AREA_WORDS:
+            return Match(text, "unknown", reason="a school out of area, not named: find out which local authority",
+                         suggestion=Suggestion("out_of_area", "the police recorded a school out of area"))
+        suggestion = None
         alias = self.aliases.get(norm)
         if alias:
-            outcome, urn, flagged = alias
+            outcome, urn, la_code, flagged = alias
             if outcome == "school" and not flagged:
                 target = self.resolve(urn)
                 if self._is_open(target):
                     return Match(text, "matched", target, self.schools[target]["name"], "alias",
                                  "confirmed by a person before")
             elif outcome in ("no_school", "out_of_area"):
-                return Match(text, outcome, method="alias", reason="confirmed by a person before")
-        if norm in normalise.NO_SCHOOL_WORDS:
-            return Match(text, "no_school", method="no_school_words", reason=f"'{text}' means no school")
+                # A person's "no school" or "out of area" for one child is a suggestion for the next.
+                suggestion = Suggestion(outcome, f"a person recorded “{text}” as "
+                                        + ("no school" if outcome == "no_school" else "out of area") + " before",
+                                        la_code=la_code)
+        if norm in normalise.NO_SCHOOL_WORDS and suggestion is None:
+            return Match(text, "no_school", method="no_school_words", reason=f"“{text}” means no school")
+        base, place = self._split_place(norm)
+        full = normalise.school_full(text)
+        if place and base:
+            found = self._decide(text, base, full, phase, place)
+        else:
+            found = self._decide(text, norm, full, phase, None)
+        if alias and alias[3]:  # a school returned a child sent through this spelling: a person decides
+            found = Match(text, "review", reason="a school returned a notification sent through this spelling"
+                          + ("" if found.status == "matched" else f"; {found.reason}"), candidates=found.candidates)
+        if suggestion is not None:
+            found = Match(text, "review", reason=suggestion.why, candidates=found.candidates, suggestion=suggestion)
+        return found
+
+    def _accept(self, text: str, c: Candidate, phase: str | None, method: str, why: str,
+                cands: list[Candidate]) -> Match:
+        if not c.open:
+            return Match(text, "review", reason=f"{c.name} is not an open school", candidates=cands)
+        if phase_fits(c.phase_group, phase) is False:
+            return Match(text, "review", reason=f"{c.name} is a {c.phase_group} school; the child is {phase}",
+                         candidates=cands)
+        replaced = c.reason.partition("; ")[2]  # e.g. "Hinstock Primary School (URN 123372) was replaced by this"
+        return Match(text, "matched", c.urn, c.name, method, why + (f"; {replaced}" if replaced else ""), cands)
+
+    def _decide(self, text: str, norm: str, full: str, phase: str | None, place: str | None) -> Match:
         cands = self.candidates(norm)
         if not cands:
             return Match(text, "unknown", reason="no school in the register looks like this")
-        if alias and alias[2]:
-            return Match(text, "review", reason="a school returned a notification sent through this name",
-                         candidates=cands)
-        top = cands[0]
-        # Rivals: anything nearly as close as the best, and any school whose name has every typed
-        # word ("Belvidere" could be Belvidere School or Belvidere Primary School).
-        rivals = [c for c in cands if c.score >= top.score - CONTENDER_MARGIN or c.contains_all]
-        several_words = len(norm.split()) >= 2
+        pool = cands
+        where = ""
+        if place:
+            pool = [c for c in cands if place in c.places]
+            where = f" in {place.title()}"
+            if not pool:
+                return Match(text, "review", reason=f"no school like this{where}: the town typed is another "
+                             "school's", candidates=cands)
+        top = pool[0]
+        # An exact full name beats names that merely hold it ("Belvidere School", not Belvidere Primary); with
+        # a town typed after it, the name may end with the town ("The Community College, Bishop's Castle").
+        fulls = {full, full[: -len(place)].strip()} if place and full.endswith(place) else {full}
+        exact = [c for c in pool if c.full in fulls]
+        if len(exact) == 1:
+            return self._accept(text, exact[0], phase, "exact", f"the exact full name{where}", cands)
+        words = set(norm.split())
+        distinctive = words - DESCRIPTIVE_WORDS
+        typed = words | set((place or "").split())  # a school's name often holds its town
 
-        def strong(c: Candidate) -> bool:
-            return c.open and (c.score >= AUTO_SCORE or (c.contains_all and several_words))
+        def named_in_full(c: Candidate) -> bool:
+            """Enough was typed to name this school: two distinctive words, or every distinctive word of
+            its name ("Thomas" alone does not name Thomas Parker School)."""
+            theirs = set(c.norm.split()) - DESCRIPTIVE_WORDS
+            return len(distinctive) >= 2 or all(any(_similar(w, t) for t in typed) for w in theirs)
 
-        if len(rivals) > 1 and phase and any(strong(c) for c in rivals):
-            # Same-named schools (e.g. a primary and a secondary phase): the child's age may decide,
-            # but only when every other rival's phase is known to be wrong.
-            fitting = [c for c in rivals if phase_fits(c.phase_group, phase)]
-            ruled_out = [c for c in rivals if phase_fits(c.phase_group, phase) is False]
-            if len(fitting) == 1 and len(ruled_out) == len(rivals) - 1 and strong(fitting[0]):
-                c = fitting[0]
-                return Match(text, "matched", c.urn, c.name, "age",
-                             f"{c.reason}; the only one of {len(rivals)} similar schools for a {phase} child",
-                             cands)
-        if len(rivals) == 1 and strong(top):
-            if phase_fits(top.phase_group, phase) is not False:
-                method = "exact" if top.score == 1.0 else "contains" if top.contains_all else "fuzzy"
-                return Match(text, "matched", top.urn, top.name, method, top.reason, cands)
-            return Match(text, "review", reason=f"{top.name} is a {top.phase_group} school; the child is {phase}",
-                         candidates=cands)
+        containing = [c for c in pool if c.contains_all]
+        if len(containing) == 1 and distinctive and named_in_full(containing[0]):
+            c = containing[0]
+            return self._accept(text, c, phase, "exact" if c.score == 1.0 else "contains",
+                                f"the only school{where} whose name has every typed word", cands)
+        if not containing and distinctive and all(w in GOVERNANCE_WORDS for w in words - distinctive):
+            # Every distinctive word is in one name, and only words about how a school is run are missing.
+            holders = self._containing(sorted(distinctive))
+            in_pool = [c for c in pool if c.urn in holders]
+            if len(in_pool) == 1 and len({self.resolve(u) for u in holders}) == 1 and named_in_full(in_pool[0]):
+                return self._accept(text, in_pool[0], phase, "contains", f"the only school{where} whose name has "
+                                    "every distinctive typed word", cands)
+        rivals = containing or [c for c in pool if c.score >= top.score - CONTENDER_MARGIN]
         if len(rivals) > 1:
-            reason = f"{len(rivals)} schools match about equally well"
-        else:
-            reason = "the closest school is not close enough to be sure"
-        return Match(text, "review", reason=reason, candidates=cands)
+            if phase:
+                # Same-named schools (a primary and a secondary phase): the child's age decides, but only
+                # when every other rival's phase is known to be wrong.
+                fitting = [c for c in rivals if phase_fits(c.phase_group, phase)]
+                ruled_out = [c for c in rivals if phase_fits(c.phase_group, phase) is False]
+                if len(fitting) == 1 and len(ruled_out) == len(rivals) - 1:
+                    return self._accept(text, fitting[0], phase, "age", f"the only one of {len(rivals)} similar "
+                                        f"schools{where} for a {phase} child", cands)
+            return Match(text, "review", reason=f"{len(rivals)} schools{where} match about equally well",
+                         candidates=cands)
+        if top.score >= AUTO_SCORE:
+            return self._accept(text, top, phase, "fuzzy", f"{top.reason}{where}", cands)
+        if top.score >= CLOSE_SCORE and phase_fits(top.phase_group, phase):
+            return self._accept(text, top, phase, "fuzzy", f"{top.reason}{where}; the child's age fits its phase",
+                                cands)
+        return Match(text, "review", reason=f"the closest school{where} is not close enough to be sure",
+                     candidates=cands)
 
 
 def match_texts(con, texts: list[str]) -> list[Match]:
@@ -195,43 +345,110 @@ def match_texts(con, texts: list[str]) -> list[Match]:
     return [matcher.match(t) for t in texts]
 
 
+# --- a child's history ---------------------------------------------------------------------------
+
+def last_schools(con, child_incident_ids: list[int], now: datetime | None = None) -> dict[int, dict]:
+    """For each child-incident: the school its child was last confirmed at in the last 24 months (another
+    incident, matched and not returned), with when — {ci id: {"urn", "name", "on"}}."""
+    if not child_incident_ids:
+        return {}
+    now = now or clock.now()
+    rows = db.rows(con, "matching/last_schools", {"ids": list(child_incident_ids), "since": now - HISTORY})
+    return {r["id"]: r for r in rows}
+
+
+def returned_by(con, child_incident_ids: list[int]) -> dict[int, list[dict]]:
+    """Schools that said a child is not on their roll: {ci id: [{"urn", "name", "on"}]}."""
+    found: dict[int, list[dict]] = {}
+    if child_incident_ids:
+        for r in db.rows(con, "matching/returned_by", {"ids": list(child_incident_ids)}):
+            found.setdefault(r["id"], []).append(r)
+    return found
+
+
 # --- a person's decision ---------------------------------------------------------------
 
 def queue(con) -> list[dict]:
-    """Children whose school needs a person, grouped by the typed text (one decision per text)."""
-    return db.rows(con, "matching/review_queue")
+    """Children whose school needs a person, grouped so that one decision fits every child in a group: by
+    the typed text, the school the child was last confirmed at, and the schools that returned the child."""
+    rows = db.rows(con, "matching/waiting_children")
+    ids = [r["id"] for r in rows]
+    last, returns = last_schools(con, ids), returned_by(con, ids)
+    groups: dict[tuple, dict] = {}
+    for r in rows:
+        previous = last.get(r["id"])
+        refused = tuple(sorted(x["urn"] for x in returns.get(r["id"], [])))
+        text_key = r["school_norm"] or f"child:{r['id']}"
+        key = (text_key, previous["urn"] if previous else None, refused)
+        g = groups.setdefault(key, {
+            "group_key": "|".join(str(k) for k in (text_key, previous["urn"] if previous else "", *refused)),
+            "school_text": r["school_text"], "school_norm": r["school_norm"], "reason": r["match_reason"],
+            "child_incident_ids": [], "police_refs": [], "dobs": [], "incident_dates": [], "children": 0,
+            "earliest": r["incident_at"], "last_school": previous, "returned_by": returns.get(r["id"], [])})
+        g["child_incident_ids"].append(r["id"])
+        g["police_refs"].append(r["police_ref"])
+        g["dobs"].append(r["dob"])
+        g["incident_dates"].append(r["incident_at"].date())
+        g["children"] += 1
+    return sorted(groups.values(), key=lambda g: (g["earliest"], g["group_key"]))
 
 
-def resolve(con, child_incident_ids: list[int], outcome: str, urn: int | None, username: str) -> int:
-    """Record a person's decision for waiting children that share one typed school, and learn it.
+class MatchingError(ValueError):
+    pass
 
-    outcome: school (with urn) / no_school / out_of_area. The typed text becomes an alias so the
-    next sheet matches it without asking. Returns how many children it settled.
+
+def resolve(con, child_incident_ids: list[int], outcome: str, urn: int | None, username: str,
+            la_code: str | None = None) -> int:
+    """Record a person's decision for waiting children that share one typed school; queue their notifications.
+
+    outcome: school (with urn) / no_school (notified to the EHE officer) / out_of_area (with the local
+    authority whose Operation Encompass lead is told). The spelling is learned: a school only when the
+    typed text could name it (never from a child's history alone); "no school" and "out of area" as a
+    suggestion for the next child, never applied by themselves. Returns how many children it settled.
     """
-    if outcome not in ("school", "no_school", "out_of_area"):
-        raise ValueError(f"unknown outcome {outcome!r}")
+    from . import ledger, notifications  # they build on matching
+
+    if outcome not in OUTCOMES:
+        raise MatchingError(f"unknown outcome {outcome!r}")
     if outcome == "school" and urn is None:
-        raise ValueError("choose a school")
+        raise MatchingError("choose a school")
+    if outcome == "out_of_area" and not la_code:
+        raise MatchingError("choose the local authority whose Operation Encompass lead is told")
     now = clock.now()
+    matcher = Matcher(con)
     with db.transaction(con) as cur:
-        if outcome == "school":
-            row = cur.execute("select 1 from schools where urn = ? and status = 'Open'", [urn]).fetchone()
-            if row is None:
-                raise ValueError(f"URN {urn} is not an open school in the register")
-        waiting = db.run(cur, "matching/waiting", {"ids": list(child_incident_ids)}).fetchall()
-        ids = [r[0] for r in waiting]
+        if outcome == "school" and not matcher._is_open(urn):
+            raise MatchingError(f"URN {urn} is not an open school in the register")
+        if outcome == "out_of_area" and not cur.execute("select 1 from la_leads where la_code = ?",
+                                                        [la_code]).fetchone():
+            raise MatchingError("that local authority has no Operation Encompass lead recorded: add one first")
+        waiting = db.rows(cur, "matching/waiting", {"ids": list(child_incident_ids)})
+        ids = [r["id"] for r in waiting]
         if not ids:
             return 0
+        if outcome == "school":
+            refused = [x for xs in returned_by(cur, ids).values() for x in xs if x["urn"] == urn]
+            if refused:
+                raise MatchingError(f"{refused[0]['name']} said on {refused[0]['on']:%d/%m/%Y} that the child is not "
+                                    "on its roll: choose another school, or close the child-incident with a reason")
         db.run(cur, "matching/settle", {
             "ids": ids, "status": "matched" if outcome == "school" else outcome,
-            "urn": urn if outcome == "school" else None, "username": username, "now": now})
-        texts = {r[1] for r in waiting if r[1]}
-        for text_norm in texts:  # a blank school is a per-child answer, not a name to learn
+            "urn": urn if outcome == "school" else None, "la_code": la_code if outcome == "out_of_area" else None,
+            "username": username, "now": now})
+        learned = 0
+        for text_norm in {r["school_norm"] for r in waiting if r["school_norm"]}:
+            # A blank school is a per-child answer, not a name to learn; a school the text could not
+            # name (chosen from the child's history) is not learned either.
+            if outcome == "school" and urn not in {c.urn for c in matcher.candidates(text_norm)}:
+                continue
             db.run(cur, "matching/learn_alias", {
                 "text_norm": text_norm, "outcome": outcome, "urn": urn if outcome == "school" else None,
-                "username": username, "now": now})
+                "la_code": la_code if outcome == "out_of_area" else None, "username": username, "now": now})
+            learned += 1
+        notifications.queue(cur, ids)
+        ledger.sync(cur, ids)
         audit.record(cur, username, "confirm_school", "child_incident", ",".join(map(str, ids)),
-                     outcome=outcome, urn=urn, children=len(ids), learned=len(texts))
+                     outcome=outcome, urn=urn, la_code=la_code, children=len(ids), learned=learned)
     return len(ids)
 
 

@@ -44,7 +44,21 @@ _PHRASES = [
     (r"\bnursery and\b", ""),
     (r"\b(the|school)\b", ""),
 ]
+# The full form keeps "school" (so "Belvidere School" is told from "Belvidere Primary School").
+_FULL = [(re.compile(p), r) for p, r in _PHRASES[:-1]] + [(re.compile(r"\bthe\b"), "")]
 _PHRASES = [(re.compile(p), r) for p, r in _PHRASES]
+
+
+def _reduce(text: str | None, phrases) -> str:
+    if not text:
+        return ""
+    s = _ascii_lower(str(text)).replace("&", " and ")
+    s = re.sub(r"['\u2019`]", "", s)
+    s = _NON_ALNUM.sub(" ", s)
+    s = f" {s} "
+    for pattern, repl in phrases:
+        s = pattern.sub(repl, s)
+    return " ".join(s.split())
 
 
 @functools.lru_cache(maxsize=65536)  # a sheet repeats the same few hundred school spellings
@@ -54,25 +68,47 @@ def school_text(text: str | None) -> str:
     "St. Mary's C of E Prim Sch" and "St Mary's CofE Primary School" both become
     "saint marys cofe primary"; apostrophes join ("Mary's" -> "marys"), "&" reads "and".
     """
-    if not text:
-        return ""
-    s = _ascii_lower(str(text)).replace("&", " and ")
-    s = re.sub(r"['\u2019`]", "", s)
-    s = _NON_ALNUM.sub(" ", s)
-    s = f" {s} "
-    for pattern, repl in _PHRASES:
-        s = pattern.sub(repl, s)
-    return " ".join(s.split())
+    return _reduce(text, _PHRASES)
 
 
-# What officers type when a child has no school to tell. Compared after school_text().
+@functools.lru_cache(maxsize=65536)
+def school_full(text: str | None) -> str:
+    """As school_text, but keeping the word "school": the whole name, to tell an exact full name."""
+    return _reduce(text, _FULL)
+
+
+def place(text: str | None) -> str:
+    """A town or locality as officers type it after a school's name ("Nr Whitchurch" -> "whitchurch")."""
+    words = _NON_ALNUM.sub(" ", _ascii_lower(text or "").replace("'", "")).split()
+    while words and words[0] in ("nr", "near"):
+        words = words[1:]
+    return " ".join(words)
+
+
+# What officers type when a child has no school to tell: only these mean "no school", and such a
+# child is notified to the council's EHE / children-missing-education officer. Compared after school_text().
 NO_SCHOOL_WORDS = {
     school_text(w) for w in [
         "home educated", "home education", "elective home education", "electively home educated",
-        "home schooled", "home school", "ehe", "not known", "unknown", "n/k", "nk", "n/a", "na",
-        "none", "no school", "not in school", "not at school", "not in education", "nee", "neet",
+        "home schooled", "home school", "ehe", "ehe child", "not in education", "nee", "neet",
+        "no school", "not in school", "not at school", "left school",
         "pre-school", "preschool", "pre school", "pre-school age", "preschool age", "too young",
-        "not school age", "under school age", "baby", "infant not at school", "tbc", "to be confirmed",
-        "left school", "-",
+        "not school age", "not of school age", "under school age", "below school age", "baby",
+        "infant not at school",
     ]
 }
+
+# What officers type for a school in another local authority's area, without naming it: a person finds
+# out which authority, and its Operation Encompass lead is told.
+OUT_OF_AREA_WORDS = {
+    school_text(w) for w in ["out of area", "out of county", "ooa", "out of authority", "another county",
+                             "other county", "attends out of area"]
+}
+
+# What officers type when they do not know the school. Such a child needs a person, who researches it.
+NOT_GIVEN_WORDS = {
+    school_text(w) for w in [
+        "not known", "unknown", "unk", "n/k", "nk", "u/k", "n/a", "na", "none", "nil", "tbc", "to be confirmed",
+        "tba", "not given", "not stated", "not recorded", "not provided", "not asked", "x",
+    ]
+} | {""}

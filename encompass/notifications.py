@@ -1,9 +1,15 @@
 """The notification queue and sending it exactly once.
 
-One notification per child, incident and school (a unique key in the database). Sending claims
-each notification (queued -> sending) in a committed transaction before the message leaves, and
-records the outcome after. A send that dies in between leaves "sending" behind; the next batch
-marks it "unknown" for a person to settle, so nothing is silently sent twice or lost.
+A child-incident's notification goes to its target: a school (its Key Contact and Deputy), another
+local authority's Operation Encompass lead (a child at a school out of area), or the council's EHE /
+children-missing-education officer (a child with no school). One notification per child-incident,
+target and kind (a unique key in the database); follow-up messages — a missing child's "found" notice,
+the reply to a school that did not have the child — go beside it.
+
+Sending claims each notification (queued -> sending) in a committed transaction before the message
+leaves, and records the outcome after. A send that dies in between leaves "sending" behind; the next
+batch settles it from the journal, or marks it "unknown" for a person, so nothing is silently sent twice
+or lost.
 """
 from __future__ import annotations
 
@@ -12,32 +18,50 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pandas as pd
 
-from . import audit, calendar, clock, contacts, db, mailing, settings, templates
+from . import audit, calendar, clock, contacts, db, ledger, mailing, settings, templates
 
 _SEND_LOCK = threading.Lock()  # one batch at a time in this process (the only writer of the file)
-RESPONSES = {"not_at_school": "Not at this school", "triage_info": "Information for the triage",
-             "acknowledged": "Acknowledged"}
+# A school's reply. No default in any form: "not at this school" puts the child back in matching.
+RESPONSES = {"acknowledged": "Read / acknowledged", "triage_info": "Information for the triage",
+             "not_at_school": "Not at this school"}
+MAIN_KINDS = ("domestic_abuse", "missing_child")           # the notification that speaks for the child
+KIND_LABELS = {"domestic_abuse": "notification", "missing_child": "missing-child notice",
+               "missing_found": "found notice", "wrong_school_reply": "reply: not at this school"}
+NOTICES = {  # what the message says happened, in as few words as will do (no place, no people, no story)
+    "domestic_abuse": "the police attended a domestic abuse incident at which this child may have been present",
+    "missing_child": "this child was reported missing to the police",
+    "missing_found": "this child, reported missing, has been found",
+    "wrong_school_reply": "a school told us this child is not on its roll",
+}
+
+
+class NotificationError(ValueError):
+    pass
 
 
 @dataclass
 class Item:
     """A notification waiting to go, with where it would go now."""
     id: int
+    child_incident_id: int
     police_ref: str
     kind: str
-    urn: int
-    school: str
+    target: str
+    urn: int | None
+    recipient: str           # the school's name, the other LA, or the EHE officer
     due_by: datetime
     known_calendar: bool
     status: str
     attempts: int
     last_error: str | None
     route: contacts.Route
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
 
     @property
     def overdue(self) -> bool:
@@ -47,36 +71,56 @@ class Item:
     def blocked(self) -> bool:
         return self.route.kind == "blocked"
 
+    @property
+    def school(self) -> str:  # kept for callers that speak of schools
+        return self.recipient
+
+
+def _route(row: dict) -> contacts.Route:
+    return contacts.Route(row["route_kind"] or "blocked", row["to_email"],
+                          [row["cc_email"]] if row["cc_email"] else [], row["route_reason"], row["missing_lead"])
+
+
+# --- the queue -------------------------------------------------------------------------------------
+
+def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> int:
+    """Queue the notification each given child-incident needs and does not have (its school, LA or EHE
+    officer decided; not closed). One statement for the lot; called inside the transaction that decided it.
+    Returns how many were queued."""
+    if not child_incident_ids:
+        return 0
+    rows = db.rows(cur, "notifications/to_queue", {"ids": list(child_incident_ids)})
+    if not rows:
+        return 0
+    cals = calendar.Calendars(cur)
+    now = now or clock.now()
+    for r in rows:
+        r["due_by"], r["known_calendar"] = cals.school(r["urn"]).due_by(r["incident_at"])
+    frame = pd.DataFrame(rows).drop(columns=["incident_at"]).assign(now=now)
+    with db.registered(cur, "to_queue", frame):
+        return len(db.run(cur, "notifications/insert_many").fetchall())
+
 
 def refresh(con, username: str = "system") -> int:
-    """Queue a notification for every matched child-incident that has none for its school. Returns how many."""
-    waiting = db.rows(con, "notifications/unqueued")
-    if not waiting:
+    """A safety net run by the pages and `encompass queue`: queue anything the open child-incidents still
+    need (normally queued by the write that decided their school). Reads only the open work."""
+    ids = [r[0] for r in con.execute("select child_incident_id from ledger_open").fetchall()]
+    if not ids or not db.rows(con, "notifications/to_queue", {"ids": ids}):
         return 0
-    cals = calendar.Calendars(con)
-    now = clock.now()
-    rows = []
-    for w in waiting:
-        due, known = cals.school(w["urn"]).due_by(w["incident_at"])
-        rows.append({"child_incident_id": w["child_incident_id"], "urn": w["urn"], "kind": w["kind"],
-                     "due_by": due, "known_calendar": known, "now": now, "matched_via": w["match_method"]})
     with db.transaction(con) as cur:
-        added = 0
-        for r in rows:  # on conflict: someone else queued it meanwhile; one notification per child and school
-            added += len(db.run(cur, "notifications/insert", r).fetchall())
+        added = queue(cur, ids)
+        ledger.sync(cur, ids)
         audit.record(cur, username, "queue_notifications", "notifications", None, queued=added)
     return added
 
 
-def pending(con, composer: "Composer | None" = None) -> list[Item]:
-    """Everything not yet sent and not given up: queued, failed, and unknown outcomes."""
-    composer = composer or Composer(con)
-    items = []
-    for r in db.rows(con, "notifications/pending"):
-        route = composer.route(r["urn"])
-        items.append(Item(r["id"], r["police_ref"], r["kind"], r["urn"], r["school"], r["due_by"],
-                          r["known_calendar"], r["status"], r["attempts"], r["last_error"], route))
-    return items
+def pending(con) -> list[Item]:
+    """Everything not yet sent and not given up (queued, failed, unknown, being sent), with its route now:
+    one query for the lot, routes included."""
+    return [Item(r["id"], r["child_incident_id"], r["police_ref"], r["kind"], r["target"], r["urn"], r["recipient"],
+                 r["due_by"], r["known_calendar"], r["status"], r["attempts"], r["last_error"], _route(r),
+                 r["claimed_by"], r["claimed_at"])
+            for r in db.rows(con, "notifications/pending", ledger.route_params(con))]
 
 
 def queue_summary(con) -> dict:
@@ -90,9 +134,8 @@ def queue_summary(con) -> dict:
 # --- messages ---------------------------------------------------------------------------------
 
 class Composer:
-    """Builds notification messages. Settings, templates, calendars and routes are read once and
-    kept for the life of the composer (one preview, or one send batch): contacts and settings do
-    not change under a batch that lasts seconds."""
+    """Builds messages. Settings, templates and calendars are read once and kept for the life of the
+    composer (one preview, or one send batch): they do not change under a batch that lasts seconds."""
 
     def __init__(self, con):
         self.con = con
@@ -101,22 +144,25 @@ class Composer:
         self.calendars = calendar.Calendars(con)
         self.now = clock.now()
         self._templates: dict[str, templates.Template] = {}
-        self._routes: dict[int, contacts.Route] = {}
 
-    def template(self, kind: str) -> templates.Template:
-        if kind not in self._templates:
-            self._templates[kind] = templates.current(self.con, kind)
-        return self._templates[kind]
+    def template_name(self, row: dict) -> str:
+        """A school gets the template of the kind; the EHE officer and another LA's lead get their own."""
+        if row["route_kind"] == "ehe":
+            return "ehe_officer"
+        if row["target"].startswith("la:"):
+            return "other_la"
+        return row["kind"]
 
-    def route(self, urn: int) -> contacts.Route:
-        if urn not in self._routes:
-            self._routes[urn] = contacts.route(self.con, urn)
-        return self._routes[urn]
+    def template(self, name: str) -> templates.Template:
+        if name not in self._templates:
+            self._templates[name] = templates.current(self.con, name)
+        return self._templates[name]
 
     def rows(self, ids: list[int]) -> dict[int, dict]:
-        """What the messages need, for many notifications in one query (a read of children's records:
-        callers audit what they show or send)."""
-        return {r["id"]: r for r in db.rows(self.con, "notifications/for_message", {"ids": list(ids)})}
+        """What the messages need, with their routes, for many notifications in one query (a read of
+        children's records: callers audit what they show or send)."""
+        params = {**ledger.route_params(self.con), "ids": list(ids)}
+        return {r["id"]: r for r in db.rows(self.con, "notifications/for_message", params)}
 
     def fields(self, row: dict) -> dict:
         school = self.calendars.school(row["urn"])
@@ -126,16 +172,17 @@ class Composer:
             "child_name": f"{row['forename']} {row['surname']}", "child_dob": templates.format_date(row["dob"]),
             "incident_date": templates.format_date(row["incident_at"].date()),
             "reported_missing": templates.format_date(row["incident_at"].date()),
-            "police_ref": row["police_ref"], "school_name": row["school"],
+            "police_ref": row["police_ref"], "school_name": row["recipient"],
+            "typed_school": row["school_text"] or "not given", "notice": NOTICES[row["kind"]],
             "reply_by": f"{school.reply_by(self.now, self.reply_limit):%H:%M on %A %d %B %Y}",
             "triage_mailbox": s["triage_mailbox"], "coordinator_name": s["coordinator_name"],
             "coordinator_email": s["coordinator_email"], "council_name": s["council_name"],
-            "school_day_note": "" if school.day(self.now.date()).school_day else (
+            "school_day_note": "" if row["urn"] is None or school.day(self.now.date()).school_day else (
                 "\nWe know the school may be closed today; please read this when the school is next open.\n"),
         }
 
     def render(self, row: dict) -> tuple[templates.Template, templates.Rendered]:
-        template = self.template(row["kind"])
+        template = self.template(self.template_name(row))
         return template, templates.render(template, self.fields(row))
 
 
@@ -148,7 +195,7 @@ def preview(con, notification_id: int, username: str) -> tuple[templates.Rendere
     _, rendered = composer.render(row)
     with db.transaction(con) as cur:
         audit.record(cur, username, "preview_notification", "notification", notification_id)
-    return rendered, composer.route(row["urn"])
+    return rendered, _route(row)
 
 
 # --- sending -----------------------------------------------------------------------------------
@@ -237,11 +284,10 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
         result = BatchResult(marked_unknown=_recover(con, username))
         batch = uuid.uuid4().hex
         statuses = ["queued", "failed"] if retry_failed else ["queued"]
-        composer = Composer(con)
-        claimable = [i for i in pending(con, composer) if i.status in statuses and (ids is None or i.id in ids)]
+        claimable = [i for i in pending(con) if i.status in statuses and (ids is None or i.id in ids)]
         for item in claimable:
             if item.blocked:
-                result.outcomes.append(Outcome(item.id, item.police_ref, item.school, "blocked", item.route.reason))
+                result.outcomes.append(Outcome(item.id, item.police_ref, item.recipient, "blocked", item.route.reason))
         ready = [i for i in claimable if not i.blocked]
         if not ready:
             return result
@@ -249,9 +295,10 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
             transport = mailing.transport_for(settings_)
             opened = transport.__enter__()
         except mailing.TransportError as exc:
-            result.outcomes += [Outcome(i.id, i.police_ref, i.school, "failed", str(exc)) for i in ready]
+            result.outcomes += [Outcome(i.id, i.police_ref, i.recipient, "failed", str(exc)) for i in ready]
             _record_failures(con, [i.id for i in ready], str(exc), username)
             return result
+        composer = Composer(con)
         rows = composer.rows([i.id for i in ready])
         journal = Journal(con, batch)
         done, finished = 0, False
@@ -260,7 +307,8 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
                 chunk = [i.id for i in ready[start:start + CHUNK]]
                 with db.transaction(con) as cur:
                     claimed = [r[0] for r in db.run(cur, "notifications/claim", {
-                        "ids": chunk, "statuses": statuses, "batch": batch}).fetchall()]
+                        "ids": chunk, "statuses": statuses, "batch": batch, "username": username,
+                        "now": clock.now()}).fetchall()]
                 sent, unsent = [], []
                 for notification_id in chunk:
                     done += 1
@@ -270,7 +318,7 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
                         (sent if record else unsent).append(record or outcome)
                     if progress:
                         progress(done, len(ready))
-                _record_chunk(con, username, sent, unsent)
+                _record_chunk(con, username, sent, unsent, [rows[i]["child_incident_id"] for i in claimed])
             finished = True
         finally:
             transport.__exit__(None, None, None)
@@ -280,8 +328,8 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
 
 def _send_one(transport, settings_, composer: Composer, row: dict, journal: Journal):
     """Send one claimed notification. Returns its outcome, and what to record if it went."""
-    route = composer.route(row["urn"])
-    outcome = Outcome(row["id"], row["police_ref"], row["school"], "failed")
+    route = _route(row)
+    outcome = Outcome(row["id"], row["police_ref"], row["recipient"], "failed")
     if route.kind == "blocked":
         outcome.status, outcome.detail = "blocked", route.reason
         return outcome, None
@@ -291,12 +339,16 @@ def _send_one(transport, settings_, composer: Composer, row: dict, journal: Jour
     if bad:
         outcome.detail = f"{', '.join(bad)} is outside the allowed recipient domains"
         return outcome, None
-    template, rendered = composer.render(row)
+    try:
+        template, rendered = composer.render(row)
+    except Exception as exc:  # a template that cannot be rendered fails this message alone, with the reason
+        outcome.detail = f"the template cannot be filled in: {exc.__class__.__name__}: {exc}"[:300]
+        return outcome, None
     msg = mailing.build_message(settings_.sender, [route.to], route.cc, rendered.subject, rendered.text,
                                 rendered.html, domain=settings_.sender.rsplit("@", 1)[-1])
     journal.write(attempt=row["id"])
     try:
-        message_id = transport.send(msg, recipients)
+        message_id = transport.send(msg, recipients, label=mailing.label(row["urn"], row["target"], row["police_ref"]))
     except Exception as exc:  # the server said no, or the connection broke: this one has not gone
         outcome.detail = f"{exc.__class__.__name__}: {exc}"
         journal.write(failed=row["id"])
@@ -308,7 +360,7 @@ def _send_one(transport, settings_, composer: Composer, row: dict, journal: Jour
     return outcome, record
 
 
-def _record_chunk(con, username: str, sent: list[dict], unsent: list[Outcome]) -> None:
+def _record_chunk(con, username: str, sent: list[dict], unsent: list[Outcome], child_incidents: list[int]) -> None:
     """One transaction for a chunk: what went is sent (and audited), what did not is failed or queued."""
     now = clock.now()
     with db.transaction(con) as cur:
@@ -320,10 +372,11 @@ def _record_chunk(con, username: str, sent: list[dict], unsent: list[Outcome]) -
                               [(r["id"], {"to": r["to"], "cc": r["cc"], "route": r["route"],
                                           "message_id": r["message_id"], "template_version": r["version"]})
                                for r in sent])
-        for o in unsent:  # rare: a refusal, a blocked school or a disallowed domain
+        for o in unsent:  # rare: a refusal, a blocked school, a disallowed domain or a broken template
             db.run(cur, "notifications/mark_unsent", {"id": o.id, "status": "queued" if o.status == "blocked"
                                                       else "failed", "error": o.detail})
             audit.record(cur, username, "send_failed", "notification", o.id, error=o.detail)
+        ledger.sync(cur, child_incidents)
 
 
 def _record_failures(con, ids: list[int], error: str, username: str) -> None:
@@ -363,50 +416,116 @@ def _recover(con, username: str) -> int:
                                                               "error": "the batch stopped before sending it"})
         for batch in {r["batch_id"] for r in stuck}:
             (folder / f"{batch}.jsonl").unlink(missing_ok=True)
+        ledger.sync(cur, [r["child_incident_id"] for r in stuck])
     return unknown
+
+
+def _child_incident_of(cur, notification_id: int) -> dict:
+    row = db.one(cur, "notifications/one", {"id": notification_id})
+    if row is None:
+        raise NotificationError("no such notification")
+    return row
 
 
 def settle_unknown(con, notification_id: int, was_sent: bool, username: str, note: str = "") -> None:
     """A person checked (e.g. in the sent-items folder) whether an interrupted message went."""
     with db.transaction(con) as cur:
+        row = _child_incident_of(cur, notification_id)
         n = db.run(cur, "notifications/settle_unknown", {
             "id": notification_id, "status": "sent" if was_sent else "queued", "username": username,
             "reason": note or ("confirmed sent" if was_sent else "confirmed not sent"), "now": clock.now()}).fetchone()
         if not n or not n[0]:
-            raise ValueError("that notification's outcome is not unknown")
+            raise NotificationError("that notification's outcome is no longer unknown: someone settled it")
+        ledger.sync(cur, [row["child_incident_id"]])
         audit.record(cur, username, "settle_unknown", "notification", notification_id, was_sent=was_sent)
 
 
 def withdraw(con, notification_id: int, username: str, reason: str) -> None:
-    if not reason.strip():
-        raise ValueError("say why the notification is withdrawn")
+    """A person decides a message not yet sent should not go. The reason is kept with the notification;
+    the audit records that one was given (it is free text and may name someone)."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise NotificationError("say why the notification is withdrawn")
+    if len(reason) > 500:
+        raise NotificationError("keep the reason under 500 characters")
     with db.transaction(con) as cur:
+        row = _child_incident_of(cur, notification_id)
         n = db.run(cur, "notifications/withdraw", {"id": notification_id, "username": username,
-                                                   "reason": reason.strip()}).fetchone()
+                                                   "reason": reason}).fetchone()
         if not n or not n[0]:
-            raise ValueError("only a notification not yet sent can be withdrawn")
-        audit.record(cur, username, "withdraw_notification", "notification", notification_id, reason=reason)
+            raise NotificationError("only a notification not yet sent can be withdrawn")
+        ledger.sync(cur, [row["child_incident_id"]])
+        audit.record(cur, username, "withdraw_notification", "notification", notification_id, reason_given=True)
 
 
-# --- replies -------------------------------------------------------------------------------------
+# --- replies and follow-ups ------------------------------------------------------------------------
 
 def record_response(con, notification_id: int, kind: str, note: str, username: str) -> None:
-    """A school's reply. "Not at this school" returns the child to the matching queue and flags the
-    spelling that sent it there, so the next sheet asks a person instead of trusting it."""
+    """A school's reply to a notification it received.
+
+    Read, or information for the triage: the notification is acknowledged. "Not at this school": the
+    notification is returned, the school is asked (by the wrong-school reply, queued now) to delete it,
+    the spelling that sent it there is no longer trusted, and the child goes back to School matching.
+    """
     if kind not in RESPONSES:
-        raise ValueError(f"unknown reply {kind!r}")
+        raise NotificationError(f"unknown reply {kind!r}")
+    note = (note or "").strip()
+    if len(note) > 4000:
+        raise NotificationError("keep the note under 4,000 characters")
+    now = clock.now()
     with db.transaction(con) as cur:
-        row = cur.execute("select status, child_incident_id, urn from notifications where id = ?",
-                          [notification_id]).fetchone()
-        if row is None or row[0] not in ("sent", "returned"):
-            raise ValueError("replies are recorded against a sent notification")
+        row = _child_incident_of(cur, notification_id)
+        if row["status"] not in ("sent", "acknowledged", "returned") or row["kind"] not in MAIN_KINDS:
+            raise NotificationError("replies are recorded against a notification that was sent")
         cur.execute("insert into school_responses (notification_id, kind, note, recorded_by, recorded_at) "
-                    "values (?, ?, ?, ?, ?)", [notification_id, kind, note.strip() or None, username, clock.now()])
-        if kind == "not_at_school" and row[0] == "sent":
-            params = {"id": notification_id, "ci": row[1], "urn": row[2], "username": username}
-            for step in ("mark_returned", "distrust_alias", "rematch_child"):
+                    "values (?, ?, ?, ?, ?)", [notification_id, kind, note or None, username, now])
+        if kind == "not_at_school" and row["status"] in ("sent", "acknowledged"):
+            params = {"id": notification_id, "ci": row["child_incident_id"], "urn": row["urn"],
+                      "username": username, "now": now}
+            for step in ("mark_returned", "distrust_alias", "rematch_child", "queue_wrong_school_reply"):
                 db.run(cur, f"notifications/{step}", params)
-        audit.record(cur, username, "school_reply", "notification", notification_id, kind=kind)
+        elif kind != "not_at_school" and row["status"] == "sent":
+            db.run(cur, "notifications/mark_acknowledged", {"id": notification_id})
+        ledger.sync(cur, [row["child_incident_id"]])
+        audit.record(cur, username, "school_reply", "notification", notification_id, kind=kind,
+                     note_given=bool(note))
+
+
+def found(con, police_ref: str, username: str) -> dict:
+    """A missing child has been found. Whoever was told gets a "found" notice; a missing-child notice not
+    yet sent is withdrawn instead (there is nothing left to tell). Returns what was done."""
+    police_ref = " ".join((police_ref or "").split()).upper()
+    now = clock.now()
+    with db.transaction(con) as cur:
+        incident = cur.execute("select id, kind, found_at from incidents where police_ref = ?", [police_ref]).fetchone()
+        if incident is None or incident[1] != "missing_child":
+            raise NotificationError(f"no missing-child notice has the police reference {police_ref}")
+        if incident[2] is not None:
+            raise NotificationError(f"{police_ref} was already recorded as found")
+        cur.execute("update incidents set found_at = ?, found_by = ? where id = ?", [now, username, incident[0]])
+        mains = db.rows(cur, "notifications/main_of_incident", {"incident_id": incident[0]})
+        told = [m for m in mains if m["status"] in ("sent", "acknowledged")]
+        untold = [m for m in mains if m["status"] in ("queued", "failed")]
+        for m in told:
+            db.run(cur, "notifications/queue_found", {"id": m["id"], "now": now})
+        for m in untold:
+            db.run(cur, "notifications/withdraw", {"id": m["id"], "username": username,
+                                                   "reason": "the child was found before the notice went"})
+        cis = [r[0] for r in cur.execute("select id from child_incidents where incident_id = ?",
+                                         [incident[0]]).fetchall()]
+        waiting = [ci for ci in cis if ci not in {m["child_incident_id"] for m in mains}]
+        if waiting:  # still no school chosen: nothing to send; the decision is the "found" itself
+            db.run(cur, "ledger/close", {"ids": waiting, "reason": "Found before a school was known", "note": None,
+                                         "username": username, "now": now})
+        ledger.sync(cur, cis)
+        audit.record(cur, username, "missing_found", "incident", incident[0], found_notices=len(told),
+                     withdrawn=len(untold), closed=len(waiting))
+    return {"police_ref": police_ref, "found_notices": len(told), "withdrawn": len(untold), "closed": len(waiting)}
+
+
+def missing_not_found(con) -> list[dict]:
+    """Missing-child notices whose child is not yet recorded as found (references and dates, no names)."""
+    return db.rows(con, "notifications/missing_not_found")
 
 
 def sent_recently(con, since: date) -> list[dict]:

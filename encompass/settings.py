@@ -6,7 +6,7 @@ from datetime import time
 
 from . import audit, db
 
-# key -> (label, default, check)
+# key -> (label, default, check); a check starting "optional" allows an empty value
 SETTINGS = {
     "council_name": ("Council name", "Example Council", None),
     "coordinator_name": ("Co-ordinator's name or title", "The Domestic Abuse Education Co-ordinator", None),
@@ -20,6 +20,13 @@ SETTINGS = {
     "triage_agencies": ("Triage agencies (comma-separated)",
                         "Children's Social Care,Police,Health,Education,Recovery Partnership,"
                         "Domestic Abuse Service,Probation", "list"),
+    "ehe_officer_name": ("EHE / children-missing-education officer: name or title (children with no school)",
+                         "", "optional"),
+    "ehe_officer_email": ("EHE / children-missing-education officer: email (empty: such children wait, blocked)",
+                          "", "optional_email"),
+    "closure_reasons": ("Reasons a person may close a child-incident without a notification (comma-separated)",
+                        "Over 16 and not in education,Duplicate of another record,Not in education: LA told by phone,"
+                        "Moved away: the new area told,Other", "list"),
     "triage_outcomes": ("Triage outcomes (comma-separated)",
                         "No further action,Early-help offer,Referral to children's social care,Strategy discussion,"
                         "Referral to the domestic-abuse service,MARAC referral,School to monitor,Other", "list"),
@@ -49,9 +56,9 @@ def save(con, values: dict[str, str], username: str) -> list[str]:
     for key, value in values.items():
         label, _, kind = SETTINGS[key]
         value = (value or "").strip()
-        if not value:
+        if not value and not (kind or "").startswith("optional"):
             raise SettingError(f"{label}: empty")
-        if kind == "email" and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        if kind in ("email", "optional_email") and value and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
             raise SettingError(f"{label}: '{value}' is not an email address")
         if kind == "time":
             try:
@@ -70,4 +77,7 @@ def save(con, values: dict[str, str], username: str) -> list[str]:
         for key in changed:
             audit.record(cur, username, "setting_changed", "setting", key, old=get(con, key), new=clean[key])
             db.set_setting(cur, key, clean[key])
+        if "triage_levels" in changed:  # which incidents wait for the triage follows the levels
+            from . import triage
+            triage.sync_open(cur, None)
     return changed

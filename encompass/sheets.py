@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from . import audit, calendar, clock, db, matching, normalise, spreadsheet
+from . import audit, calendar, clock, db, ledger, matching, normalise, notifications, spreadsheet, triage
 
 # field -> (label, required, header synonyms). Only these columns are kept from a sheet.
 FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
@@ -75,6 +75,7 @@ class ImportResult:
     duplicates: int = 0
     rejected: int = 0
     needs_review: int = 0
+    history_review: int = 0          # matched by name, but not to the school the child was last confirmed at
     matched: int = 0
     no_school: int = 0
     repeat_children: int = 0
@@ -86,7 +87,8 @@ class ImportResult:
     def as_dict(self) -> dict:
         return {"sheet_id": self.sheet_id, "rows": self.rows, "imported": self.imported,
                 "duplicates": self.duplicates, "rejected": self.rejected, "needs_review": self.needs_review,
-                "matched": self.matched, "no_school": self.no_school, "repeat_children": self.repeat_children,
+                "history_review": self.history_review, "matched": self.matched, "no_school": self.no_school,
+                "repeat_children": self.repeat_children,
                 "already_imported": self.already_imported, "committed": self.committed,
                 "rejections": [vars(r) for r in self.rejections],
                 "warnings": [vars(w) for w in self.warnings]}
@@ -304,12 +306,19 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         _match(cur, frame)
         params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
         with db.registered(cur, "sheet_rows", frame):
-            for step in ("insert_incidents", "insert_children", "insert_child_incidents"):
-                db.run(cur, f"sheets/{step}", params)
+            new_incidents = [r[0] for r in db.run(cur, "sheets/insert_incidents", params).fetchall()]
+            db.run(cur, "sheets/insert_children", params)
+            new_ids = [r[0] for r in db.run(cur, "sheets/insert_child_incidents", params).fetchall()]
+        result.history_review = _check_history(cur, new_ids)
+        # Every child is accounted for in this same transaction: a notification queued for each one whose
+        # school (or LA, or EHE officer) is decided, and each open one in the ledger.
+        notifications.queue(cur, new_ids, now)
+        ledger.sync(cur, new_ids)
+        triage.sync_open(cur, new_incidents)
         counts = frame["match_status"].value_counts()
-        result.matched = int(counts.get("matched", 0))
+        result.matched = int(counts.get("matched", 0)) - result.history_review
         result.no_school = int(counts.get("no_school", 0))
-        result.needs_review = int(counts.get("review", 0) + counts.get("unknown", 0))
+        result.needs_review = int(counts.get("review", 0) + counts.get("unknown", 0)) + result.history_review
         result.repeat_children = db.scalar(cur, "sheets/repeat_children", {"sheet_id": result.sheet_id})
     if result.rejections:
         with db.registered(cur, "rejections", pd.DataFrame([vars(j) for j in result.rejections])):
@@ -323,6 +332,22 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
     audit.record(cur, username, "import_sheet", "sheet", result.sheet_id, filename=filename,
                  rows=result.rows, imported=result.imported, duplicates=result.duplicates,
                  rejected=result.rejected)
+
+
+def _check_history(cur, ids: list[int]) -> int:
+    """A child matched automatically to a school other than the one it was last confirmed at (24 months)
+    goes to a person, with that school as the first suggestion. Returns how many."""
+    last = matching.last_schools(cur, ids)
+    if not last:
+        return 0
+    conflicts = [{"id": r["id"], "reason": f"last confirmed at {p['name']} on {p['on']:%d/%m/%Y}; "
+                  f"the sheet says “{r['school_text'] or ''}”"}
+                 for r in db.rows(cur, "sheets/auto_matched", {"ids": ids})
+                 if (p := last.get(r["id"])) and p["urn"] != r["urn"]]
+    if conflicts:
+        with db.registered(cur, "history_conflicts", pd.DataFrame(conflicts)):
+            db.run(cur, "sheets/review_history_conflicts")
+    return len(conflicts)
 
 
 def _match(cur, frame: pd.DataFrame) -> None:

@@ -4,12 +4,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import calendar, clock, db
+from . import calendar, clock, db, ledger
+
+
+def has_data(con) -> bool:
+    return con.execute("select exists (select 1 from sheets)").fetchone()[0]
 
 
 def counts(con) -> dict:
-    """What the database holds, and when the known term calendar runs out."""
+    """What the database holds: every child-incident by state (the values sum to child_incidents), whether
+    the index of open work had to be repaired, and when the known term calendar runs out."""
     found = db.one(con, "status/counts")
+    found["by_state"] = ledger.counts(con)
+    found["open"] = sum(found["by_state"][s] for s in ledger.OPEN)
+    found["ledger_repaired"] = len(ledger.check(con))
     end = calendar.calendar_end(con)
     found["calendar_ends"] = end["calendar_ends"].isoformat() if end["calendar_ends"] else None
     found["days_left"] = end["days_left"]
@@ -20,18 +28,19 @@ def counts(con) -> dict:
 class Today:
     day: calendar.Day
     sheets_today: list[dict]          # sheets imported today, newest first
-    awaiting_school: int              # children whose school needs a person
-    awaiting_oldest: date | None
-    repeat_children_today: int        # children on today's sheets seen before in the last 12 months
-    children_today: int
+    children_today: int               # child-incidents on today's sheets
     matched_today: int
-    no_school_today: int
-    notifications: dict               # waiting, next_due, overdue, unknown
+    repeat_children_today: int        # children on today's sheets seen before in the last 12 months
+    open_items: list[ledger.OpenItem]  # every open child-incident, whatever its date, soonest due first
     calendar_warning: str | None      # the term calendar runs out within 90 days (or has)
 
     @property
     def sheet_loaded(self) -> bool:
         return bool(self.sheets_today)
+
+    @property
+    def by_state(self) -> dict[str, int]:
+        return {s: sum(i.state == s for i in self.open_items) for s in ledger.OPEN}
 
 
 def today(con, on: date | None = None) -> Today:
@@ -40,13 +49,10 @@ def today(con, on: date | None = None) -> Today:
     return Today(
         day=calendar.day_info(con, on),
         sheets_today=db.rows(con, "status/sheets_on", {"day": on}),
-        awaiting_school=summary["awaiting_school"],
-        awaiting_oldest=summary["awaiting_oldest"],
-        repeat_children_today=summary["repeat_children"],
         children_today=summary["children"],
         matched_today=summary["matched"],
-        no_school_today=summary["no_school"],
-        notifications=db.one(con, "notifications/due_summary", {"now": clock.now()}),
+        repeat_children_today=summary["repeat_children"],
+        open_items=ledger.open_items(con),
         calendar_warning=calendar.end_warning(calendar.calendar_end(con, on)),
     )
 

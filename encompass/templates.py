@@ -15,15 +15,21 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from . import audit, clock, db
 
-NAMES = {"domestic_abuse": "Operation Encompass notification", "missing_child": "Missing-child notification",
-         "wrong_school_reply": "Reply to a school that does not have the child"}
+NAMES = {"domestic_abuse": "Operation Encompass notification (to a school)",
+         "missing_child": "Missing-child notice (to a school)",
+         "missing_found": "Found: a missing child has been found (to whoever had the notice)",
+         "wrong_school_reply": "Reply to a school that does not have the child",
+         "ehe_officer": "To the EHE / children-missing-education officer (a child with no school)",
+         "other_la": "To another local authority's Operation Encompass lead (a school out of area)"}
 
 # Fields a template may use. Subjects may not use the child's identity (they show in inboxes and logs).
 FIELDS = {
     "child_forename": "Child's forename", "child_surname": "Child's surname", "child_name": "Child's full name",
     "child_dob": "Child's date of birth (dd/mm/yyyy)", "incident_date": "Date of the incident (dd/mm/yyyy)",
     "reported_missing": "Date the child was reported missing (dd/mm/yyyy)", "police_ref": "Police reference",
-    "school_name": "School's name", "reply_by": "When information for the triage is wanted (e.g. 11:00 on ...)",
+    "school_name": "School's name (for another LA: that authority's name)",
+    "typed_school": "The school as the police typed it", "notice": "What the police told us, in a few words",
+    "reply_by": "When information for the triage is wanted (e.g. 11:00 on ...)",
     "triage_mailbox": "Mailbox for information for the triage", "coordinator_name": "The co-ordinator's name",
     "coordinator_email": "The co-ordinator's email", "council_name": "The council's name",
     "school_day_note": "A sentence when the notice goes out in a school holiday (else empty)",
@@ -33,6 +39,8 @@ CHILD_FIELDS = {"child_forename", "child_surname", "child_name", "child_dob"}
 SAMPLE = {"child_forename": "Sample", "child_surname": "Testington", "child_name": "Sample Testington",
           "child_dob": "01/02/2016", "incident_date": "27/11/2026", "reported_missing": "27/11/2026",
           "police_ref": "DEMO/000123/26", "school_name": "Belvidere Primary School",
+          "typed_school": "Belvidere Primary",
+          "notice": "the police attended a domestic abuse incident at which this child may have been present",
           "reply_by": "11:00 on Monday 30 November 2026", "triage_mailbox": "triage@council.example.org",
           "coordinator_name": "The Domestic Abuse Education Co-ordinator",
           "coordinator_email": "encompass@council.example.org", "council_name": "Example Council",
@@ -89,6 +97,71 @@ next in school. If you have information that may help, email {{ triage_mailbox }
 If this child is not on roll at {{ school_name }}, please delete this email and tell
 {{ coordinator_email }} straight away.
 {{ school_day_note }}
+{{ coordinator_name }}
+{{ council_name }}
+""",
+        None,
+    ),
+    "missing_found": (
+        "Operation Encompass: found (police ref {{ police_ref }})",
+        """Dear colleague,
+
+Further to our missing-child notice with police reference {{ police_ref }}: the child below,
+reported missing on {{ reported_missing }}, has been found.
+
+  Child:             {{ child_name }}
+  Date of birth:     {{ child_dob }}
+  Police reference:  {{ police_ref }}
+
+Please keep this information confidential and record it with the notice in your safeguarding
+system. A trusted adult may still want to look out for the child.
+{{ school_day_note }}
+{{ coordinator_name }}
+{{ council_name }}
+""",
+        None,
+    ),
+    "ehe_officer": (
+        "Operation Encompass: a child with no school (police ref {{ police_ref }})",
+        """Dear colleague,
+
+This is an Operation Encompass notice from {{ council_name }} for a child the police recorded
+with no school ("{{ typed_school }}"): {{ notice }}.
+
+  Child:             {{ child_name }}
+  Date of birth:     {{ child_dob }}
+  Date:              {{ incident_date }}
+  Police reference:  {{ police_ref }}
+
+As the council's officer for children who are electively home educated or missing education,
+please consider who should offer the child support. If you have information that may help the
+daily Domestic Abuse Triage, email {{ triage_mailbox }} by {{ reply_by }} if you can.
+
+Please keep this information confidential.
+
+{{ coordinator_name }}
+{{ council_name }}
+""",
+        None,
+    ),
+    "other_la": (
+        "Operation Encompass: a child at a school in your area (police ref {{ police_ref }})",
+        """Dear Operation Encompass lead,
+
+{{ council_name }} has an Operation Encompass notice for a child who lives here and, as the
+police recorded it, attends a school in your area: {{ typed_school }}. {{ notice | capitalize }}.
+
+  Child:             {{ child_name }}
+  Date of birth:     {{ child_dob }}
+  Date:              {{ incident_date }}
+  Police reference:  {{ police_ref }}
+
+Please pass this to the child's school's Designated Safeguarding Lead before the next school
+day, in the way your area does. If the child is not at a school of yours, tell
+{{ coordinator_email }} so we can find the right one.
+
+Please keep this information confidential.
+
 {{ coordinator_name }}
 {{ council_name }}
 """,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from . import audit, calendar, clock, db, exports, settings
 
@@ -27,18 +27,6 @@ class EditConflict(TriageError):
         super().__init__(f"{current['updated_by']} saved this check at {current['updated_at']:%H:%M} while you were "
                          "editing: merge the two notes and save again")
         self.current = current
-
-
-def window(meeting: date) -> tuple[date, date]:
-    """The incident dates a meeting covers: from the previous working day up to the day before.
-
-    A Monday meeting covers Friday, Saturday and Sunday; after a bank holiday Monday, Tuesday's
-    meeting covers Friday to Monday.
-    """
-    previous = meeting - timedelta(days=1)
-    while not calendar.is_working_day(previous):
-        previous -= timedelta(days=1)
-    return previous, meeting - timedelta(days=1)
 
 
 def next_meeting_day(con, now: datetime | None = None) -> date:
@@ -74,23 +62,69 @@ class Incident:
     checks: dict[str, dict]
     decision: dict | None
     actions: list[dict]
+    note: str | None = None      # "carried over from ...", "arrived late ...", "level not given"
+
+
+def sync_open(cur, incident_ids: list[int] | None = None) -> None:
+    """Keep triage_open (incidents that may wait for a decision) in step: for the given incidents after an
+    import, or all of them afresh (None) after the triage levels change. Same transaction as the write."""
+    params = {"levels": levels(cur), "ids": incident_ids}
+    if incident_ids is None:
+        cur.execute("delete from triage_open")
+        db.run(cur, "triage/open_all", params)
+    elif incident_ids:
+        db.run(cur, "triage/open_some", params)
+
+
+def normal_meeting(incident_at: datetime) -> date:
+    """The meeting an incident is first due at: the first working day after the incident."""
+    return calendar.next_working_day(incident_at.date())
+
+
+def meeting_list(con, meeting: date) -> list[tuple[int, str | None]]:
+    """(incident id, note) for a meeting's list, in order.
+
+    Every incident at the triage levels — or with no level given, for the chair to set — that has no
+    decision yet and was first due at this meeting or an earlier one, whatever its incident date; plus
+    those this meeting decided. An incident carried over from an earlier list, or one that arrived after
+    the meeting it was first due at, says so. Nothing falls off by date. A closed meeting's list is what
+    it decided.
+    """
+    decided = [r[0] for r in db.run(con, "triage/decided_at", {"meeting": meeting}).fetchall()]
+    rows = [] if is_closed(con, meeting) else db.rows(con, "triage/undecided", {"levels": levels(con)})
+    listed = {}
+    for r in rows:
+        first_due = normal_meeting(r["incident_at"])
+        if first_due > meeting or r["imported_at"].date() > meeting:  # not due yet, or not yet known then
+            continue
+        notes = []
+        if r["level"] is None:
+            notes.append("level not given: the chair sets it")
+        if first_due < meeting:
+            notes.append(f"arrived late (sheet of {r['imported_at']:%a %d/%m})" if r["imported_at"].date() > first_due
+                         else f"carried over from {first_due:%a %d/%m}")
+        listed[r["id"]] = (r["incident_at"], r["police_ref"], "; ".join(notes) or None)
+    for incident_id, incident_at, police_ref in db.run(con, "triage/incident_keys", {"ids": decided}).fetchall():
+        listed.setdefault(incident_id, (incident_at, police_ref, None))
+    return [(i, v[2]) for i, v in sorted(listed.items(), key=lambda kv: (kv[1][0], kv[1][1]))]
 
 
 def incident_ids(con, meeting: date) -> list[int]:
-    start, end = window(meeting)
-    return [r[0] for r in db.run(con, "triage/list", {"start": start, "end": end, "levels": levels(con)}).fetchall()]
+    return [i for i, _ in meeting_list(con, meeting)]
 
 
 def summary(con, meeting: date) -> list[dict]:
     """For the CLI: the incidents on a meeting's list, without names."""
-    start, end = window(meeting)
-    return db.rows(con, "triage/summary", {"start": start, "end": end, "levels": levels(con)})
+    listed = meeting_list(con, meeting)
+    found = {r["id"]: r for r in db.rows(con, "triage/summary", {"ids": [i for i, _ in listed]})}
+    return [dict(found[i], note=note) for i, note in listed if i in found]
 
 
-def load(con, ids: list[int], username: str, purpose: str) -> list[Incident]:
+def load(con, ids: list[int], username: str, purpose: str, notes: dict | None = None) -> list[Incident]:
     """Incidents with their children, checks, decisions and actions. Reading them is audited."""
     if not ids:
         return []
+    notes = notes or {}
     base = {r["id"]: r for r in db.rows(con, "triage/incidents", {"ids": ids})}
     children: dict[int, list] = {}
     for c in db.rows(con, "triage/children", {"ids": ids}):
@@ -107,7 +141,13 @@ def load(con, ids: list[int], username: str, purpose: str) -> list[Incident]:
         audit.record(cur, username, "view_incidents", "incident", ",".join(map(str, ids)), purpose=purpose)
     return [Incident(i, base[i]["police_ref"], base[i]["incident_at"], base[i]["has_time"], base[i]["level"],
                      base[i]["dash_risk"], children.get(i, []), checks.get(i, {}), decisions.get(i),
-                     actions.get(i, [])) for i in ids if i in base]
+                     actions.get(i, []), notes.get(i)) for i in ids if i in base]
+
+
+def load_meeting(con, meeting: date, username: str, purpose: str) -> list[Incident]:
+    """A meeting's list, loaded (audited), with each incident's note."""
+    listed = meeting_list(con, meeting)
+    return load(con, [i for i, _ in listed], username, purpose, dict(listed))
 
 
 def progress(con, meeting: date, agency: str) -> tuple[int, int]:
@@ -170,6 +210,7 @@ def decide(con, meeting: date, incident_id: int, agreed_level: int, outcome: str
                                                  "old": None if before is None else str(before),
                                                  "new": None if after is None else str(after),
                                                  "reason": reason.strip(), "username": username, "now": now})
+        cur.execute("delete from triage_open where incident_id = ?", [incident_id])
         audit.record(cur, username, "triage_amend" if closed else "triage_decision", "incident", incident_id,
                      agreed_level=agreed_level, outcome=outcome)
 

@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from encompass import sheets, spreadsheet, web
+from encompass import clock, notifications, sheets, spreadsheet, web
 
 con, user = web.require("import")
 st.title("Import the daily sheet")
@@ -81,6 +81,55 @@ if upload is not None:
             st.stop()
         st.session_state[f"imported:{file_key}"] = committed
         st.rerun()
+
+st.divider()
+st.subheader("Missing-child notices")
+st.caption("From the police missing-person system, one at a time. The school is matched like a sheet row and the "
+           "notice joins the Send queue; when the child is found, the same school (or officer) is told.")
+if notice_done := st.session_state.pop("notice_done", None):
+    st.success(notice_done)
+with st.form("missing_notice", clear_on_submit=False):
+    a, b = st.columns(2)
+    ref = a.text_input("Police reference", max_chars=40)
+    reported = b.date_input("Reported missing on", value=None, format="DD/MM/YYYY", max_value=clock.today())
+    forename = a.text_input("Child's forename", max_chars=100)
+    surname = b.text_input("Child's surname", max_chars=100)
+    dob = a.date_input("Date of birth", value=None, format="DD/MM/YYYY", max_value=clock.today(),
+                       min_value=clock.today().replace(year=clock.today().year - 19))
+    school = b.text_input("School, as the police gave it", max_chars=200)
+    if st.form_submit_button("Record the missing-child notice"):
+        try:
+            result = sheets.missing_child_notice(con, ref, forename, surname, dob, reported, school, user.username)
+        except sheets.SheetError as exc:
+            st.error(web.md(str(exc)))
+        else:
+            if result.rejections:
+                st.error(web.md("Not recorded: " + "; ".join(
+                    f"{sheets.FIELDS[r.field][0]}: {r.reason}" for r in result.rejections)))
+            elif result.already_imported or result.duplicates:
+                st.info("That notice is already recorded.")
+            else:
+                st.session_state["notice_done"] = web.md(
+                    f"Missing-child notice {ref.strip().upper()} recorded: "
+                    + ("confirm the school on School matching." if result.needs_review else "it is ready to send."))
+                st.rerun()
+waiting_found = notifications.missing_not_found(con)
+if waiting_found:
+    with st.form("missing_found"):
+        ref = st.selectbox("Found: the notice", [w["police_ref"] for w in waiting_found], index=None,
+                           format_func=lambda r: next(f"{w['police_ref']} — reported {w['reported']:%d/%m/%Y}"
+                                                      for w in waiting_found if w["police_ref"] == r))
+        if st.form_submit_button("The child has been found"):
+            try:
+                if ref is None:
+                    raise notifications.NotificationError("choose the notice")
+                done = notifications.found(con, ref, user.username)
+                st.session_state["notice_done"] = web.md(
+                    f"{done['police_ref']}: found. {done['found_notices']} found notice(s) queued to whoever was "
+                    f"told; {done['withdrawn']} notice(s) not yet sent withdrawn.")
+                st.rerun()
+            except notifications.NotificationError as exc:
+                st.error(web.md(str(exc).capitalize() + "."))
 
 st.divider()
 st.subheader("Recent sheets")

@@ -5,14 +5,15 @@ from encompass import clock, triage, web
 
 con, user = web.require("meeting")
 meeting = st.session_state.setdefault("meeting_date", triage.next_meeting_day(con))
-ids = triage.incident_ids(con, meeting)
+listed = triage.meeting_list(con, meeting)
+ids = [i for i, _ in listed]
 closed = triage.is_closed(con, meeting)
 if not ids:
     st.title(f"Triage {meeting:%A %d %B}")
     st.info("No incidents on this meeting's list.")
     st.stop()
 position = min(st.session_state.get("meeting_position", 0), len(ids) - 1)
-incident = triage.load(con, [ids[position]], user.username, "meeting")[0]
+incident = triage.load(con, [ids[position]], user.username, "meeting", dict(listed))[0]
 
 prev, where, nxt = st.columns([1, 3, 1])
 if prev.button("◀ Previous", disabled=position == 0, width="stretch"):
@@ -24,8 +25,11 @@ if nxt.button("Next ▶", disabled=position == len(ids) - 1, width="stretch"):
     st.rerun()
 
 st.title(f"{web.md(incident.police_ref)}")
-st.header(f"Level {incident.level} · DASH {incident.dash_risk or 'not given'} · "
+st.header(f"Level {incident.level if incident.level is not None else 'not given'} · "
+          f"DASH {incident.dash_risk or 'not given'} · "
           + (f"{incident.incident_at:%a %d %B %H:%M}" if incident.has_time else f"{incident.incident_at:%a %d %B}"))
+if incident.note:
+    st.warning(web.md(incident.note.capitalize()), icon=":material/history:")
 for c in incident.children:
     st.subheader(f"{web.md(c['forename'])} {web.md(c['surname'])}, {c['age']} — {web.md(c['school'])}")
     st.caption(f"{c['times_in_12_months']} incident{'s' if c['times_in_12_months'] != 1 else ''} in 12 months · "

@@ -10,7 +10,7 @@ EXPORT_COLUMNS = ["urn", "school", "role", "name", "email", "phone", "valid_from
 
 
 def show_errors(exc: contacts.ContactError) -> None:
-    st.error(f"{exc.field.capitalize()}: {exc}")
+    st.error(web.md(f"{exc.field.capitalize()}: {exc}"))
 
 
 def contact_form(urn: int, role: str, existing: dict | None, key: str) -> None:
@@ -127,12 +127,16 @@ with find:
 
 with attention:
     missing = contacts.missing_contacts(con)
-    blocked = [m for m in missing if not (m["out_of_county"] and m["la_lead"])]
+    blocked = [m for m in missing if not (m["has_key"] or m["has_deputy"])
+               and not (m["out_of_county"] and m["la_lead"])]
     st.metric("Schools that cannot receive a notification today", len(blocked))
+    st.caption("A school with only one lead still receives notifications (to the lead it has); ask it for the "
+               "other.")
     st.dataframe([{"URN": m["urn"], "School": m["name"], "Town": m["town"], "LA": m["la_name"],
                    "Key Contact": "yes" if m["has_key"] else "MISSING",
                    "Deputy": "yes" if m["has_deputy"] else "MISSING",
-                   "Route": "LA lead" if m["out_of_county"] and m["la_lead"] else "blocked"} for m in missing],
+                   "Route": "to the lead it has" if m["has_key"] or m["has_deputy"]
+                   else "LA lead" if m["out_of_county"] and m["la_lead"] else "blocked"} for m in missing],
                  hide_index=True)
     rows, done_count, total = contacts.unconfirmed(con)
     since = calendar.school_year_start(clock.today())
@@ -193,17 +197,23 @@ with bulk:
                       "operation-encompass-record-form.rtf", "application/rtf")
 
 with leads:
-    st.caption("An out-of-county school with no Key Contact and Deputy of its own is notified through its local "
-               "authority's Operation Encompass lead.")
+    st.caption("Other local authorities' Operation Encompass leads: an out-of-county school with no Key Contact or "
+               "Deputy of its own is notified through its authority's lead, and so is a child whose school is out "
+               "of area (chosen on School matching).")
     current_leads = contacts.la_leads(con)
     st.dataframe([{"LA": f"{lead['la_name'] or ''} ({lead['la_code']})", "Lead": lead["name"],
                    "Email": lead["email"], "Phone": lead["phone"],
                    "Updated": f"{lead['updated_at']:%d/%m/%Y} by {lead['updated_by']}"}
                   for lead in current_leads], hide_index=True)
     las = db.rows(con, "contacts/other_las", {"home": schools.home_la(con)})
+    ANOTHER = {"la_code": "", "la_name": "Another local authority (type its code and name)"}
     with st.form("la_lead", clear_on_submit=True):
-        la = st.selectbox("Local authority", las, index=None,
-                          format_func=lambda la: f"{la['la_name']} ({la['la_code']})")
+        la = st.selectbox("Local authority", las + [ANOTHER], index=None,
+                          format_func=lambda la: la["la_name"] if la is ANOTHER or not la["la_code"]
+                          else f"{la['la_name']} ({la['la_code']})")
+        code_col, name_col = st.columns([1, 3])
+        other_code = code_col.text_input("Its GIAS code (another LA)", max_chars=3, placeholder="e.g. 884")
+        other_name = name_col.text_input("Its name (another LA)", max_chars=100, placeholder="e.g. Herefordshire")
         name = st.text_input("Lead's name")
         email = st.text_input("Email")
         phone = st.text_input("Phone")
@@ -211,8 +221,9 @@ with leads:
             try:
                 if la is None:
                     raise contacts.ContactError("local authority", "choose a local authority")
-                contacts.save_la_lead(con, la["la_code"], la["la_name"], name, email, phone, user.username)
-                st.session_state["schools_done"] = f"{la['la_name']}'s lead saved."
+                code, la_name = (other_code, other_name) if not la["la_code"] else (la["la_code"], la["la_name"])
+                contacts.save_la_lead(con, code, la_name, name, email, phone, user.username)
+                st.session_state["schools_done"] = web.md(f"{la_name}'s lead saved.")
                 st.rerun()
             except contacts.ContactError as exc:
                 show_errors(exc)

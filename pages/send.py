@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from encompass import calendar, clock, notifications, web
+from encompass import calendar, clock, contacts, notifications, web
 
 con, user = web.require("send")
 st.title("Send notifications")
@@ -22,7 +22,8 @@ items = notifications.pending(con)
 ready = [i for i in items if i.status == "queued" and not i.blocked]
 failed = [i for i in items if i.status == "failed"]
 blocked = [i for i in items if i.status == "queued" and i.blocked]
-unknown = [i for i in items if i.status in ("unknown", "sending")]
+unknown = [i for i in items if i.status == "unknown"]
+sending = [i for i in items if i.status == "sending"]
 
 a, b, c, d = st.columns(4)
 a.metric("Ready to send", len(ready))
@@ -39,17 +40,23 @@ if last := st.session_state.pop("send_result", None):
     if last["rows"]:
         st.dataframe(last["rows"], hide_index=True)
 
+if sending:
+    first = min(sending, key=lambda i: i.claimed_at or clock.now())
+    st.info(web.md(f"{len(sending)} message{'s are' if len(sending) != 1 else ' is'} being sent by "
+                   f"{first.claimed_by or 'someone'} since {first.claimed_at:%H:%M}." if first.claimed_at else
+                   f"{len(sending)} being sent."), icon=":material/outgoing_mail:")
 for item in unknown:
     with st.container(border=True):
         st.error(f"Outcome unknown: {web.md(item.police_ref)} to {item.school}. The send was interrupted; check the "
                  "sent items or ask the school before deciding.", icon=":material/help:")
         yes, no = st.columns(2)
-        if yes.button("It was sent", key=f"unknown-sent-{item.id}"):
-            notifications.settle_unknown(con, item.id, True, user.username)
-            st.rerun()
-        if no.button("It was not sent: queue it again", key=f"unknown-queue-{item.id}"):
-            notifications.settle_unknown(con, item.id, False, user.username)
-            st.rerun()
+        for column, was_sent, label in ((yes, True, "It was sent"), (no, False, "It was not sent: queue it again")):
+            if column.button(label, key=f"unknown-{'sent' if was_sent else 'queue'}-{item.id}"):
+                try:
+                    notifications.settle_unknown(con, item.id, was_sent, user.username)
+                    st.rerun()
+                except notifications.NotificationError as exc:
+                    st.error(web.md(str(exc).capitalize() + "."))
 
 
 def run_batch(retry: bool) -> None:
@@ -79,16 +86,21 @@ for (school, _urn), group in sorted(by_school.items(), key=lambda kv: min(i.due_
     with st.expander(f"{school} — {len(group)} child{'ren' if len(group) > 1 else ''} — "
                      f"due {due:%a %d %b %H:%M}{flags}"):
         if group[0].blocked:
-            st.error(f"Cannot send: {group[0].route.reason}. Add contacts on Schools & contacts.")
+            st.error(web.md(f"Cannot send: {group[0].route.reason}. Add contacts on Schools & contacts "
+                            "(or the EHE officer in Admin → Settings)."))
         else:
             st.caption(web.md(f"To {group[0].route.to}" + (f", cc {', '.join(group[0].route.cc)}"
-                                                           if group[0].route.cc else "")))
+                                                           if group[0].route.cc else "")
+                              + f" — {group[0].route.reason}"))
+            if group[0].route.missing:
+                st.warning(f"This school has no {contacts.ROLES[group[0].route.missing]}: the message goes to the "
+                           "lead it has. Ask the school for the missing one.", icon=":material/person_off:")
         for item in group:
             cols = st.columns([3, 2, 1, 1])
-            cols[0].write(f"**{web.md(item.police_ref)}** · {item.kind.replace('_', ' ')}"
+            cols[0].write(f"**{web.md(item.police_ref)}** · {notifications.KIND_LABELS[item.kind]}"
                           + ("" if item.known_calendar
                              else " · due date assumes weekdays (outside the known calendar)"))
-            cols[1].write(item.status + (f": {item.last_error}" if item.last_error else ""))
+            cols[1].write(web.md(item.status + (f": {item.last_error}" if item.last_error else "")))
             if cols[2].button("Preview", key=f"preview-{item.id}"):
                 st.session_state["previewing"] = item.id
             if cols[3].button("Withdraw", key=f"withdraw-{item.id}"):
@@ -105,7 +117,7 @@ for (school, _urn), group in sorted(by_school.items(), key=lambda kv: min(i.due_
                             notifications.withdraw(con, item.id, user.username, reason)
                             st.session_state.pop("withdrawing", None)
                             st.rerun()
-                        except ValueError as exc:
+                        except notifications.NotificationError as exc:
                             st.error(str(exc).capitalize() + ".")
 
 st.divider()
@@ -120,14 +132,18 @@ else:
                           + (" — RETURNED" if n["status"] == "returned" else ""))
     if chosen:
         with st.form("reply"):
-            kind = st.radio("The school says", list(notifications.RESPONSES), format_func=notifications.RESPONSES.get)
+            kind = st.radio("The school says", list(notifications.RESPONSES), format_func=notifications.RESPONSES.get,
+                            index=None)
             note = st.text_area("Note (information for the triage)")
             if st.form_submit_button("Record reply"):
                 try:
+                    if kind is None:
+                        raise notifications.NotificationError("choose what the school says")
                     notifications.record_response(con, chosen["id"], kind, note, user.username)
                     st.session_state["reply_done"] = "Reply recorded." + (
-                        " The child is back in School matching to choose the right school."
+                        " The child is back in School matching to choose the right school, and a reply asking "
+                        "the school to delete the message is queued."
                         if kind == "not_at_school" else "")
                     st.rerun()
-                except ValueError as exc:
+                except notifications.NotificationError as exc:
                     st.error(str(exc).capitalize() + ".")

@@ -1,12 +1,14 @@
-"""Today: what the co-ordinator needs to do now."""
+"""Today: the ledger of every child still open, whatever day it arrived, and what to do about each."""
+import pandas as pd
 import streamlit as st
 
-from encompass import audit, db, notifications, status, web
+from encompass import audit, auth, clock, db, ledger, notifications, status, web
 
 con, user = web.require("today")
 st.title("Today")
-notifications.refresh(con, user.username)  # matched children get their notification queued (idempotent)
+notifications.refresh(con, user.username)  # a safety net: normally queued by the write that decided the school
 now = status.today(con)
+moment = clock.now()
 
 day = now.day
 if day.school_day and day.known:
@@ -24,42 +26,49 @@ if now.calendar_warning:
     else:
         st.caption("An administrator imports term dates (Admin → Term calendar).")
 
-sheet, waiting, repeats, children = st.columns(4)
 if now.sheet_loaded:
     latest = now.sheets_today[0]
-    sheet.metric("Daily sheet", "Loaded", f"{latest['imported_at']:%H:%M} · {latest['imported']} rows",
-                 delta_color="off", delta_arrow="off")
+    st.caption(web.md(f"Today's sheet loaded at {latest['imported_at']:%H:%M}: {now.children_today} "
+                      f"child{'ren' if now.children_today != 1 else ''}, {now.matched_today} matched to a school, "
+                      f"{now.repeat_children_today} seen before in the last 12 months."))
 else:
-    sheet.metric("Daily sheet", "Not yet")
-waiting.metric("Children awaiting a school", now.awaiting_school,
-               f"oldest incident {now.awaiting_oldest:%d %b}" if now.awaiting_oldest else None,
-               delta_color="off", delta_arrow="off")
-repeats.metric("Repeat children today", now.repeat_children_today,
-               help="Seen in another incident in the last 12 months")
-children.metric("Children on today's sheets", now.children_today,
-                f"{now.matched_today} matched · {now.no_school_today} no school" if now.children_today else None,
-                delta_color="off", delta_arrow="off")
-
-due = now.notifications
-if due["waiting"]:
-    text = (f"**{due['waiting']}** notification{'s' if due['waiting'] != 1 else ''} to send; the first is due by "
-            f"{due['next_due']:%A %d %B %H:%M}" + (f" — **{due['overdue']} overdue**" if due["overdue"] else "")
-            + (f" — {due['unknown']} with an unknown outcome to check" if due["unknown"] else "") + ".")
-    (st.error if due["overdue"] else st.info)(text, icon=":material/send:")
-    st.page_link("pages/send.py", label="Go to Send", icon=":material/send:")
-
-if not now.sheet_loaded:
+    st.warning("Today's police sheet is not loaded yet.", icon=":material/upload_file:")
     st.page_link("pages/import_sheet.py", label="Import today's sheet", icon=":material/upload_file:")
-if now.awaiting_school:
-    st.page_link("pages/school_matching.py", label=f"Confirm the school of {now.awaiting_school} "
-                 + ("child" if now.awaiting_school == 1 else "children"),
-                 icon=":material/school:")
 
-if now.sheets_today:
-    st.subheader("Sheets imported today")
-    st.dataframe([{"Sheet": s["id"], "File": s["filename"], "At": f"{s['imported_at']:%H:%M}", "By": s["imported_by"],
-                   "Rows": s["rows_total"], "Imported": s["imported"], "Duplicates": s["duplicates"],
-                   "Rejected": s["rejected"]} for s in now.sheets_today], hide_index=True)
+# Every open child-incident is in exactly one of these states, until a send or a person's decision ends it.
+counts = now.by_state
+overdue = sum(i.overdue(moment) for i in now.open_items)
+columns = st.columns(len(ledger.OPEN) + 1)
+for column, state in zip(columns, ledger.OPEN):
+    column.metric(ledger.SHORT[state], counts[state], help=ledger.LABELS[state])
+columns[-1].metric("Overdue", overdue, help="Past the start of the school day they were due by")
+
+for state in ledger.OPEN:
+    if counts[state]:
+        page = ledger.RESOLVED_ON[state]
+        path, title, icon, _ = auth.PAGES[page]
+        if user.may_use(page):
+            st.page_link(path, label=f"{ledger.LABELS[state]}: {counts[state]} — go to {title}", icon=icon)
+
+if not now.open_items:
+    st.success("Every child is accounted for: nothing is waiting.", icon=":material/task_alt:")
+else:
+    st.subheader(f"Open: {len(now.open_items)} child{'ren' if len(now.open_items) != 1 else ''}")
+    show_names = st.toggle("Show children's names (the view is recorded)", key="today_names")
+    names = ledger.names(con, [i.id for i in now.open_items], user.username) if show_names else {}
+    table = pd.DataFrame([{
+        "Police ref": i.police_ref,
+        "Child": (f"{names[i.id]['forename']} {names[i.id]['surname']} ({names[i.id]['dob']:%d/%m/%Y})"
+                  if i.id in names else f"age {i.age}"),
+        "State": ledger.LABELS[i.state], "Due": i.time_left(moment) + ("" if i.known_calendar else " (weekdays)"),
+        "Why": i.reason, "School or route": i.school or "", "Resolve on": auth.PAGES[i.page][1],
+        "Overdue": i.overdue(moment)} for i in now.open_items])
+    styled = table.drop(columns=["Overdue"]).style.apply(
+        lambda row: ["color: #b00020; font-weight: 600" if table.loc[row.name, "Overdue"] and c == "Due" else ""
+                     for c in row.index], axis=1)
+    st.dataframe(styled, hide_index=True, width="stretch",
+                 column_config={"Why": st.column_config.TextColumn(width="medium"),
+                                "Due": st.column_config.TextColumn(width="medium")})
 
 if now.repeat_children_today and st.toggle("Show today's repeat children (names; the view is recorded)"):
     rows = status.repeat_children(con)

@@ -10,20 +10,20 @@ meeting = st.date_input("Meeting date", value=st.session_state.get("meeting_date
                         format="DD/MM/YYYY")
 if meeting != st.session_state.get("meeting_date"):
     st.session_state["meeting_date"], st.session_state["meeting_position"] = meeting, 0
-start, end = triage.window(meeting)
 agencies = triage.agencies(con)
-ids = triage.incident_ids(con, meeting)
-st.caption(f"Level {', '.join(map(str, triage.levels(con)))} incidents from {start:%A %d %B} to {end:%A %d %B}"
+st.caption(f"Every level {', '.join(map(str, triage.levels(con)))} incident (or one with no level given) still "
+           "without a decision, whatever its date, and those this meeting decided"
            + (" · meeting closed" if triage.is_closed(con, meeting) else ""))
-if not ids:
+incidents = triage.load_meeting(con, meeting, user.username, "triage list")
+if not incidents:
     st.info("No incidents on this list.")
     st.stop()
-incidents = triage.load(con, ids, user.username, "triage list")
 
 st.dataframe([{
     "Police ref": i.police_ref,
     "When": f"{i.incident_at:%a %d/%m %H:%M}" if i.has_time else f"{i.incident_at:%a %d/%m}",
-    "Level": i.level, "DASH": i.dash_risk or "",
+    "Level": i.level if i.level is not None else "not given", "DASH": i.dash_risk or "",
+    "Note": i.note or "",
     "Children": "; ".join(f"{c['forename']} {c['surname']} ({c['age']}, {c['school']}"
                           + (f", {c['times_in_12_months']}× in 12 months" if c["times_in_12_months"] > 1 else "")
                           + f", notification {c['notification'] or 'none'}"

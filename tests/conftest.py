@@ -102,6 +102,12 @@ def users(con):
     return made
 
 
+def shown(markdown: str) -> str:
+    """What a person reads of a markdown string the app escaped (web.md): the text without its backslashes."""
+    import re
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
 def page_as(username: str, page: str | None = None, **state):
     """The app through AppTest with this user past the login form, optionally on one page."""
     from streamlit.testing.v1 import AppTest
@@ -117,4 +123,4 @@ def page_as(username: str, page: str | None = None, **state):
     return at
 
 
-__all__ = ["xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD", "date", "datetime"]
+__all__ = ["shown", "xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD", "date", "datetime"]

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -119,7 +120,7 @@ def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_pa
     url, example, _, _ = server
     log_in(page, url, "coordinator")
     heading(page, "Today").wait_for()
-    page.get_by_text("Not yet").wait_for()
+    page.get_by_text("Today's police sheet is not loaded yet.").first.wait_for()  # a rerun may briefly show two
 
     # Import the night's sheet: the report names each bad row and why.
     go(page, "Import", "Import the daily sheet")
@@ -134,11 +135,11 @@ def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_pa
     card = page.locator(".st-key-group-belvidere")
     card.get_by_text("Belvidere Primary School (URN 123437").click()
     card.get_by_role("button", name="Confirm").click()
-    page.get_by_text("Belvidere: recorded for 1 child.").wait_for()
+    page.get_by_text("Belvidere: school recorded for 1 child.").wait_for()
 
-    # Today has changed.
+    # Today has changed: the sheet is in, and the ledger lists the children still open.
     go(page, "Today", "Today")
-    page.get_by_text("Loaded").first.wait_for()
+    page.get_by_text(re.compile(r"Today's sheet loaded at \d\d:\d\d")).wait_for()
     page.screenshot(path=str(tmp_path / "today.png"))
 
     # A manager cannot reach Import, even by its URL.
@@ -179,8 +180,9 @@ def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
     shutil.copy(demo_template, path)
     con = db.connect(path)
     meeting = clock.today()
-    start, _ = triage.window(meeting)
-    day = f"{start:%d/%m/%Y}"
+    for incident in triage.incident_ids(con, meeting):  # the demo's own waiting incidents: decided the day before
+        triage.decide(con, meeting - timedelta(days=1), incident, 2, "No further action", "", "chair")
+    day = f"{meeting - timedelta(days=1):%d/%m/%Y}"
     sheets.import_sheet(con, xlsx_bytes([
         child_row(ref=f"DAT/{n}", incident=day, level=f"Level {2 + n % 2}", forename=name)
         for n, name in enumerate(["Ann", "Ben", "Cat"], start=1)]), "dat.xlsx", "coordinator")

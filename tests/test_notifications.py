@@ -81,7 +81,7 @@ def test_queue_one_per_child_and_school_with_due_time_and_blocks(ready):
     assert items[0].overdue
     summary = notifications.queue_summary(con)
     assert summary == {"queued": 2, "blocked": [{"police_ref": "N/2",
-                                                 "reason": "no Key Contact (DSL) and no Deputy (DDSL)"}]}
+                                                 "reason": "no Key Contact and no Deputy"}]}
 
 
 def test_smtp_multipart_recipients_subject_and_minimal_content(ready, smtp):
@@ -181,8 +181,8 @@ def test_a_crash_mid_send_leaves_outcome_unknown_not_resent(ready, db_path, tmp_
         import os
         from encompass import mailing
         real_send = mailing.SmtpTransport.send
-        def send_then_die(self, msg, recipients):
-            real_send(self, msg, recipients)
+        def send_then_die(self, msg, recipients, **kw):
+            real_send(self, msg, recipients, **kw)
             os._exit(9)  # the process dies after the server took the message, before it was recorded
         mailing.SmtpTransport.send = send_then_die
     """)
@@ -254,7 +254,11 @@ def test_not_at_this_school_sends_the_child_back_to_matching(ready, smtp):
     for role, who in (("key_contact", "k"), ("deputy", "d")):
         contacts.save(con, HINSTOCK, contacts.Contact(role, who, f"{who}@hinstock.example.org"), "coord")
     matching.resolve(con, group["child_incident_ids"], "school", HINSTOCK, "coord")
-    assert notifications.refresh(con) == 1
+    assert notifications.refresh(con) == 0  # queued by the decision itself
+    assert [(i.police_ref, i.urn, i.blocked) for i in notifications.pending(con) if i.police_ref == "W/1"
+            and i.kind == "domestic_abuse"] == [("W/1", HINSTOCK, False)]
+    replies = [i for i in notifications.pending(con) if i.kind == "wrong_school_reply"]
+    assert [(i.police_ref, i.urn) for i in replies] == [("W/1", BELVIDERE)]
     notifications.record_response(con, sent, "triage_info", "Attendance has dropped", "coord")
     kinds = [r[0] for r in con.execute("select kind from school_responses order by id").fetchall()]
     assert kinds == ["not_at_school", "triage_info"]
@@ -319,7 +323,7 @@ def test_cli_queue_and_send(ready, db_path, tmp_path):
     env = {"ENCOMPASS_MAIL_OUTBOX": str(tmp_path / "out"), "PATH": "/usr/bin:/bin"}
     q = subprocess.run([exe, "--db", str(db_path), "--json", "queue"], capture_output=True, text=True, env=env)
     assert json.loads(q.stdout) == {"queued": 2, "blocked": [
-        {"police_ref": "N/2", "reason": "no Key Contact (DSL) and no Deputy (DDSL)"}]}
+        {"police_ref": "N/2", "reason": "no Key Contact and no Deputy"}]}
     s = subprocess.run([exe, "--db", str(db_path), "--json", "send"], capture_output=True, text=True, env=env)
     assert json.loads(s.stdout) == {"sent": 2, "failed": 1, "unknown": 0}
     s = subprocess.run([exe, "--db", str(db_path), "--json", "send"], capture_output=True, text=True, env=env)

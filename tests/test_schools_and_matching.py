@@ -128,9 +128,15 @@ def test_a_primary_for_a_teenager_goes_to_a_person(matcher):
     assert m.status == "review" and "primary" in m.reason
 
 
-@pytest.mark.parametrize("text", ["Home Educated", "EHE", "N/A", "not known", "Pre-school", "NONE"])
+@pytest.mark.parametrize("text", ["Home Educated", "EHE", "Pre-school", "not in education", "Too young"])
 def test_no_school_words(matcher, text):
     assert matcher.match(text, "primary").status == "no_school"
+
+
+@pytest.mark.parametrize("text", ["N/A", "not known", "NONE", "N/K", "TBC", "?", "", "unknown", "  "])
+def test_a_school_not_given_needs_a_person(matcher, text):
+    m = matcher.match(text, "primary")
+    assert (m.status, m.reason) == ("unknown", "school not given")
 
 
 def test_nothing_like_any_school(matcher):

@@ -12,27 +12,36 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from encompass import db, settings, sheets, triage
+from encompass import clock, db, settings, sheets, triage
 
 from .conftest import child_row, page_as, xlsx_bytes
 
 MONDAY = date(2026, 11, 23)
 
 
+def import_on(con, monkeypatch, moment: str, rows: list, name: str) -> None:
+    """A sheet imported at the moment it arrived (the clock pinned there)."""
+    monkeypatch.setenv(clock.PIN, moment)
+    sheets.import_sheet(con, xlsx_bytes(rows), name, "coord")
+
+
 @pytest.fixture
-def listed(con):
-    """Incidents across a weekend at levels 1-4: the Monday list is the level 2 and 3 ones of Fri-Sun."""
-    rows = [
-        child_row(ref="T/THU", incident="19/11/2026", level="Level 2"),            # Thursday: Friday's list
+def listed(con, monkeypatch):
+    """Sheets as they arrive over a weekend, at levels 1-4: Friday's brings Thursday night's incident,
+    Monday's the weekend's, Tuesday's Monday's. The clock then stands on Monday morning."""
+    import_on(con, monkeypatch, "2026-11-20T07:30", [child_row(ref="T/THU", incident="19/11/2026", level="Level 2")],
+              "fri.xlsx")
+    import_on(con, monkeypatch, "2026-11-23T07:30", [
         child_row(ref="T/FRI", incident="20/11/2026", level="Level 2", forename="Fa"),
         child_row(ref="T/SAT", incident="21/11/2026", level="Level 3", forename="Sa"),
         child_row(ref="T/SAT", incident="21/11/2026", level="Level 3", forename="Sib", dob="01/01/2019"),
         child_row(ref="T/SUN1", incident="22/11/2026", level="Level 1", forename="Su"),   # level 1: not discussed
         child_row(ref="T/SUN4", incident="22/11/2026", level="Level 4", forename="Sf"),   # level 4: not discussed
         child_row(ref="T/SUN", incident="22/11/2026", level="Level 3", forename="Sx"),
-        child_row(ref="T/MON", incident="23/11/2026", level="Level 2", forename="Mo"),    # Tuesday's list
-    ]
-    sheets.import_sheet(con, xlsx_bytes(rows), "t.xlsx", "coord")
+    ], "mon.xlsx")
+    import_on(con, monkeypatch, "2026-11-24T07:30", [child_row(ref="T/MON", incident="23/11/2026", level="Level 2",
+                                                               forename="Mo")], "tue.xlsx")
+    monkeypatch.setenv(clock.PIN, "2026-11-23T09:00")
     return con
 
 
@@ -40,13 +49,30 @@ def refs(con, meeting):
     return [i.police_ref for i in triage.load(con, triage.incident_ids(con, meeting), "t", "test")]
 
 
-def test_a_monday_list_covers_the_weekend(listed):
-    assert triage.window(MONDAY) == (date(2026, 11, 20), date(2026, 11, 22))
-    assert refs(listed, MONDAY) == ["T/FRI", "T/SAT", "T/SUN"]
-    assert refs(listed, date(2026, 11, 24)) == ["T/MON"]
+def test_a_monday_list_covers_the_weekend_and_carries_over_what_is_undecided(listed):
     assert refs(listed, date(2026, 11, 20)) == ["T/THU"]
-    # After the May Day bank holiday, Tuesday's meeting covers Friday to Monday.
-    assert triage.window(date(2026, 5, 5)) == (date(2026, 5, 1), date(2026, 5, 4))
+    assert refs(listed, MONDAY) == ["T/THU", "T/FRI", "T/SAT", "T/SUN"]  # Thursday's is still undecided
+    notes = dict(triage.meeting_list(listed, MONDAY))
+    thu = listed.execute("select id from incidents where police_ref = 'T/THU'").fetchone()[0]
+    assert notes[thu] == "carried over from Fri 20/11"
+    # Decided on Monday: off Tuesday's list, which has Monday night's incident too.
+    for incident in triage.incident_ids(listed, MONDAY):
+        triage.decide(listed, MONDAY, incident, 2, "No further action", "", "chair")
+    assert refs(listed, MONDAY) == ["T/THU", "T/FRI", "T/SAT", "T/SUN"]  # the meeting keeps what it decided
+    assert refs(listed, date(2026, 11, 24)) == ["T/MON"]
+
+
+def test_an_incident_that_arrives_late_or_without_a_level_is_on_the_next_list(con, monkeypatch):
+    import_on(con, monkeypatch, "2026-11-26T07:30", [
+        child_row(ref="LATE/1", incident="20/11/2026", level="Level 2"),   # first due Monday 23rd
+        child_row(ref="NOLEVEL/1", incident="25/11/2026", level=None, forename="Nl"),
+        child_row(ref="ONE/1", incident="25/11/2026", level="Level 1", forename="One"),
+    ], "late.xlsx")
+    listed = dict(triage.meeting_list(con, date(2026, 11, 26)))
+    refs_notes = {con.execute("select police_ref from incidents where id = ?", [i]).fetchone()[0]: note
+                  for i, note in listed.items()}
+    assert refs_notes == {"LATE/1": "arrived late (sheet of Thu 26/11)",
+                          "NOLEVEL/1": "level not given: the chair sets it"}
 
 
 def test_the_list_shows_children_with_siblings_and_repeats(listed):
@@ -63,8 +89,8 @@ def test_an_agency_writes_only_its_own_column(listed):
         triage.save_check(listed, incident, "Health", "yes", "", 0, "police1", "Police")
     assert triage.save_check(listed, incident, "Police", "yes", "Known: one call-out in 2025", 0,
                              "police1", "Police") == 1
-    assert triage.progress(listed, MONDAY, "Police") == (1, 3)
-    assert triage.progress(listed, MONDAY, "Health") == (0, 3)
+    assert triage.progress(listed, MONDAY, "Police") == (1, 4)
+    assert triage.progress(listed, MONDAY, "Health") == (0, 4)
 
 
 def test_ten_agencies_saving_at_once_lose_nothing(listed):
@@ -87,7 +113,7 @@ def test_ten_agencies_saving_at_once_lose_nothing(listed):
         t.join()
     assert errors == []
     assert listed.execute("select count(*) from triage_checks").fetchone()[0] == 10 * len(ids)
-    assert all(triage.progress(listed, MONDAY, a) == (3, 3) for a in names)
+    assert all(triage.progress(listed, MONDAY, a) == (4, 4) for a in names)
 
 
 def test_two_people_editing_one_agencys_note_are_warned(listed):
@@ -108,9 +134,10 @@ def test_decisions_closing_and_amendments(listed):
     with pytest.raises(triage.TriageError, match="outcome"):
         triage.decide(listed, MONDAY, ids[0], 2, "Send flowers", "", "chair")
     triage.decide(listed, MONDAY, ids[0], 2, "Early-help offer", "Family known to early help", "chair")
-    assert triage.close_meeting(listed, MONDAY, "chair") == ["T/SAT", "T/SUN"]
+    assert triage.close_meeting(listed, MONDAY, "chair") == ["T/FRI", "T/SAT", "T/SUN"]
     assert not triage.is_closed(listed, MONDAY)
-    triage.decide(listed, MONDAY, ids[1], 3, "Strategy discussion", "", "chair")
+    triage.decide(listed, MONDAY, ids[1], 2, "No further action", "", "chair")
+    triage.decide(listed, MONDAY, ids[3], 3, "Strategy discussion", "", "chair")
     triage.decide(listed, MONDAY, ids[2], 3, "MARAC referral", "High DASH", "chair")
     triage.add_action(listed, MONDAY, ids[2], "Refer to MARAC", "Police", date(2026, 11, 25), "chair")
     assert triage.close_meeting(listed, MONDAY, "chair") == []
@@ -129,7 +156,7 @@ def test_minutes_are_neutralised_and_escaped(listed):
     ids = triage.incident_ids(listed, MONDAY)
     triage.decide(listed, MONDAY, ids[0], 2, "Other", "=HYPERLINK(\"http://x\") <b>bold</b>", "chair")
     book = openpyxl.load_workbook(io.BytesIO(triage.minutes_xlsx(listed, MONDAY, "chair")))
-    rationale = [r[7] for r in book["Decisions"].iter_rows(min_row=2, values_only=True) if r[0] == "T/FRI"][0]
+    rationale = [r[7] for r in book["Decisions"].iter_rows(min_row=2, values_only=True) if r[0] == "T/THU"][0]
     assert rationale.startswith("'=HYPERLINK")
     printable = triage.minutes_html(listed, MONDAY, "chair").decode()
     assert "&lt;b&gt;bold&lt;/b&gt;" in printable and "<b>bold" not in printable
@@ -142,14 +169,17 @@ def test_cli_triage_list(listed, db_path):
     out = subprocess.run([exe, "--db", str(db_path), "--json", "triage-list", "2026-11-23"], capture_output=True,
                          text=True, timeout=60)
     assert json.loads(out.stdout) == {"date": "2026-11-23", "incidents": [
-        {"police_ref": "T/FRI", "level": 2, "children": 1}, {"police_ref": "T/SAT", "level": 3, "children": 2},
-        {"police_ref": "T/SUN", "level": 3, "children": 1}]}
+        {"police_ref": "T/THU", "level": 2, "children": 1, "note": "carried over from Fri 20/11"},
+        {"police_ref": "T/FRI", "level": 2, "children": 1, "note": None},
+        {"police_ref": "T/SAT", "level": 3, "children": 2, "note": None},
+        {"police_ref": "T/SUN", "level": 3, "children": 1, "note": None}]}
 
 
 # --- pages ---------------------------------------------------------------------------------------
 
 @pytest.fixture
-def demo_listed(demo_db):
+def demo_listed(demo_db, monkeypatch):
+    monkeypatch.setenv(clock.PIN, "2026-11-23T07:30")  # Monday morning's sheet
     con = db.connect(demo_db)
     sheets.import_sheet(con, xlsx_bytes([child_row(ref="P/FRI", incident="20/11/2026", level="Level 2"),
                                          child_row(ref="P/SAT", incident="21/11/2026", level="Level 3",

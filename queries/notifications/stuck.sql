@@ -1,1 +1,1 @@
-select id, batch_id from notifications where status = 'sending' order by id
+select id, batch_id, child_incident_id from notifications where status = 'sending' order by id

@@ -4,3 +4,4 @@ select police_ref, min(incident_at), bool_or(has_time), max(level), max(dash_ris
 from sheet_rows
 where police_ref not in (select police_ref from incidents)
 group by police_ref
+returning id

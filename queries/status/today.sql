@@ -1,4 +1,4 @@
--- The morning's numbers: today's sheets, and every child still waiting for a school.
+-- The morning's numbers about today's sheets (the open work comes from the ledger).
 with todays as (
     select ci.child_id, ci.incident_id, ci.match_status, i.incident_at
     from child_incidents ci
@@ -13,16 +13,8 @@ repeats as (
         select 1 from child_incidents p join incidents pi on pi.id = p.incident_id
         where p.child_id = t.child_id and p.incident_id <> t.incident_id
           and pi.incident_at between t.incident_at - interval 12 month and t.incident_at)
-),
-waiting as (
-    select count(*) as n, min(i.incident_at)::date as oldest
-    from child_incidents ci join incidents i on i.id = ci.incident_id
-    where ci.match_status in ('review', 'unknown')
 )
 select
     (select count(*) from todays) as children,
     (select count(*) from todays where match_status = 'matched') as matched,
-    (select count(*) from todays where match_status in ('no_school', 'out_of_area')) as no_school,
-    (select n from repeats) as repeat_children,
-    (select n from waiting) as awaiting_school,
-    (select oldest from waiting) as awaiting_oldest
+    (select n from repeats) as repeat_children

@@ -1,0 +1,2 @@
+select id from child_state($home, $ehe_email, $ehe_name)
+where state in ('needs_school', 'blocked', 'queued', 'failed', 'outcome_unknown')

@@ -1,0 +1,1 @@
+update notifications set status = 'acknowledged' where id = $id and status = 'sent'

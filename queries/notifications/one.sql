@@ -1,0 +1,1 @@
+select id, child_incident_id, kind, target, urn, status from notifications where id = $id

@@ -1,0 +1,1 @@
+select incident_id from triage_decisions where meeting_date = $meeting

@@ -1,0 +1,1 @@
+select id, incident_at, police_ref from incidents where id in (select unnest($ids::integer[]))
