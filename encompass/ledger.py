@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import audit, calendar, clock, db, matching, schools, settings
+from . import audit, calendar, clock, db, facts, matching, schools, settings
 
 OPEN = ("needs_school", "blocked", "queued", "failed", "outcome_unknown")
 ENDED = ("sent", "acknowledged", "withdrawn", "closed")
@@ -98,16 +98,36 @@ class OpenItem:
 
 
 def open_items(con) -> list[OpenItem]:
-    """Every open child-incident, soonest due first. No names: callers that show them audit the view."""
+    """Every open child-incident, soonest due first. No names: callers that show them audit the view.
+
+    Read from the index of open work, then the rows it names (each through an index): a few milliseconds
+    whatever the years of history."""
+    ids = [r[0] for r in con.execute("select child_incident_id from ledger_open").fetchall()]
+    states = [s for s in states_of(con, ids).values() if s["state"] in OPEN]
+    if not states:
+        return []
+    incidents = facts.lookup(con, "incidents", (s["incident_id"] for s in states))
+    children = facts.lookup(con, "children", (s["child_id"] for s in states))
+    schools_by_urn = facts.lookup(con, "schools", (s["urn"] for s in states if s["urn"] is not None))
+    las = {lead["la_code"]: lead["la_name"] for lead in db.rows(con, "contacts/la_leads")}
     cals = calendar.Calendars(con)
     items = []
-    for r in db.rows(con, "ledger/open", route_params(con)):
-        due, known = r["due_by"], r["known_calendar"]
+    for s in states:
+        incident = incidents[s["incident_id"]]
+        due, known = s["due_by"], s["known_calendar"]
         if due is None:  # no notification yet: due by the start of the next school day after the incident
-            due, known = cals.school(r["urn"]).due_by(r["incident_at"])
-        items.append(OpenItem(r["id"], r["police_ref"], r["kind"], r["incident_at"],
-                              calendar.age_on(r["dob"], r["incident_at"].date()), r["school"], r["state"],
-                              r["reason"], due, bool(known), r["notification_id"]))
+            due, known = cals.school(s["urn"]).due_by(incident["incident_at"])
+        if s["urn"] is not None:
+            where = schools_by_urn[s["urn"]]["name"] if s["urn"] in schools_by_urn else f"URN {s['urn']}"
+        elif s["target"] and s["target"].startswith("la:"):
+            where = f"out of area: {las.get(s['la_code']) or s['la_code']}"
+        elif s["target"] == "ehe":
+            where = "no school (EHE / not in education)"
+        else:
+            where = s["school_text"] or "no school given"
+        items.append(OpenItem(s["id"], incident["police_ref"], incident["kind"], incident["incident_at"],
+                              calendar.age_on(children[s["child_id"]]["dob"], incident["incident_at"].date()),
+                              where, s["state"], s["reason"], due, bool(known), s["notification_id"]))
     return sorted(items, key=lambda i: (i.due_by, i.police_ref, i.id))
 
 
@@ -132,7 +152,9 @@ def names(con, ids: list[int], username: str) -> dict[int, dict]:
     """Children's names and dates of birth for the given child-incidents: a read of their records, audited."""
     if not ids:
         return {}
-    rows = db.rows(con, "ledger/names", {"ids": list(ids)})
+    cis = facts.lookup(con, "child_incidents", ids)
+    people = facts.lookup(con, "children", (c["child_id"] for c in cis.values()))
+    rows = [dict(people[c["child_id"]], id=i) for i, c in cis.items()]
     with db.transaction(con) as cur:
         audit.record(cur, username, "view_children", "child_incident", ",".join(map(str, ids[:200])),
                      children=len(rows))

@@ -349,12 +349,29 @@ def match_texts(con, texts: list[str]) -> list[Match]:
 
 def last_schools(con, child_incident_ids: list[int], now: datetime | None = None) -> dict[int, dict]:
     """For each child-incident: the school its child was last confirmed at in the last 24 months (another
-    incident, matched and not returned), with when — {ci id: {"urn", "name", "on"}}."""
+    incident, matched and not returned — a return puts the child back in review), with when:
+    {ci id: {"urn", "name", "town", "on"}}. Found through the indexes, whatever the history."""
+    from . import facts  # facts reads the same tables; kept out of the matcher's own imports
+
     if not child_incident_ids:
         return {}
-    now = now or clock.now()
-    rows = db.rows(con, "matching/last_schools", {"ids": list(child_incident_ids), "since": now - HISTORY})
-    return {r["id"]: r for r in rows}
+    since = (now or clock.now()) - HISTORY
+    mine = facts.lookup(con, "child_incidents", child_incident_ids)
+    theirs = db.rows(con, "facts/of_children", {"ids": sorted({m["child_id"] for m in mine.values()})})
+    when = facts.lookup(con, "incidents", (t["incident_id"] for t in theirs))
+    confirmed_at: dict[int, list] = {}  # child -> [(when confirmed, ci, urn)] for its matched child-incidents
+    for t in theirs:
+        at = when[t["incident_id"]]["incident_at"]
+        if t["match_status"] == "matched" and t["urn"] is not None and at >= since:
+            confirmed_at.setdefault(t["child_id"], []).append((t["matched_at"] or at, t["id"], t["urn"]))
+    best: dict[int, tuple] = {}
+    for ci, m in mine.items():
+        others = [(at, urn) for at, other, urn in confirmed_at.get(m["child_id"], []) if other != ci]
+        if others:
+            best[ci] = max(others)
+    names = facts.lookup(con, "schools", (urn for _, urn in best.values()))
+    return {ci: {"id": ci, "urn": urn, "name": names[urn]["name"], "town": names[urn]["town"], "on": confirmed.date()}
+            for ci, (confirmed, urn) in best.items() if urn in names}
 
 
 def returned_by(con, child_incident_ids: list[int]) -> dict[int, list[dict]]:

@@ -18,12 +18,12 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime, time
 from pathlib import Path
 
 import pandas as pd
 
-from . import audit, calendar, clock, contacts, db, ledger, mailing, settings, templates
+from . import audit, calendar, clock, contacts, db, facts, ledger, mailing, settings, templates
 
 _SEND_LOCK = threading.Lock()  # one batch at a time in this process (the only writer of the file)
 # A school's reply. No default in any form: "not at this school" puts the child back in matching.
@@ -49,7 +49,7 @@ class Item:
     """A notification waiting to go, with where it would go now."""
     id: int
     child_incident_id: int
-    police_ref: str
+    police_ref: str | None   # filled in by with_references
     kind: str
     target: str
     urn: int | None
@@ -83,13 +83,29 @@ def _route(row: dict) -> contacts.Route:
 
 # --- the queue -------------------------------------------------------------------------------------
 
+def _to_queue(con, child_incident_ids) -> list[dict]:
+    """The notification each given child-incident needs and does not have yet (its school, LA or EHE officer
+    decided; not closed), found through the indexes."""
+    cis = facts.lookup(con, "child_incidents", child_incident_ids)
+    decided = {i: c for i, c in cis.items() if c["target"] is not None and c["closed_at"] is None}
+    if not decided:
+        return []
+    have = {(n["child_incident_id"], n["target"])
+            for n in db.rows(con, "notifications/of_child_incidents", {"ids": sorted(decided)})
+            if n["kind"] in MAIN_KINDS}
+    needed = {i: c for i, c in decided.items() if (i, c["target"]) not in have}
+    incidents = facts.lookup(con, "incidents", (c["incident_id"] for c in needed.values()))
+    rows = [{"child_incident_id": i, "target": c["target"], "urn": c["urn"], "la_code": c["la_code"],
+             "kind": incidents[c["incident_id"]]["kind"], "incident_at": incidents[c["incident_id"]]["incident_at"],
+             "matched_via": c["match_method"]} for i, c in needed.items()]
+    return sorted(rows, key=lambda r: (r["incident_at"], r["child_incident_id"]))
+
+
 def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> int:
     """Queue the notification each given child-incident needs and does not have (its school, LA or EHE
     officer decided; not closed). One statement for the lot; called inside the transaction that decided it.
     Returns how many were queued."""
-    if not child_incident_ids:
-        return 0
-    rows = db.rows(cur, "notifications/to_queue", {"ids": list(child_incident_ids)})
+    rows = _to_queue(cur, child_incident_ids) if child_incident_ids else []
     if not rows:
         return 0
     cals = calendar.Calendars(cur)
@@ -97,6 +113,7 @@ def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> in
     for r in rows:
         r["due_by"], r["known_calendar"] = cals.school(r["urn"]).due_by(r["incident_at"])
     frame = pd.DataFrame(rows).drop(columns=["incident_at"]).assign(now=now)
+    frame["urn"] = frame["urn"].astype("Int64")
     with db.registered(cur, "to_queue", frame):
         return len(db.run(cur, "notifications/insert_many").fetchall())
 
@@ -105,7 +122,7 @@ def refresh(con, username: str = "system") -> int:
     """A safety net run by the pages and `encompass queue`: queue anything the open child-incidents still
     need (normally queued by the write that decided their school). Reads only the open work."""
     ids = [r[0] for r in con.execute("select child_incident_id from ledger_open").fetchall()]
-    if not ids or not db.rows(con, "notifications/to_queue", {"ids": ids}):
+    if not ids or not _to_queue(con, ids):
         return 0
     with db.transaction(con) as cur:
         added = queue(cur, ids)
@@ -116,19 +133,31 @@ def refresh(con, username: str = "system") -> int:
 
 def pending(con) -> list[Item]:
     """Everything not yet sent and not given up (queued, failed, unknown, being sent), with its route now:
-    one query for the lot, routes included."""
-    return [Item(r["id"], r["child_incident_id"], r["police_ref"], r["kind"], r["target"], r["urn"], r["recipient"],
-                 r["due_by"], r["known_calendar"], r["status"], r["attempts"], r["last_error"], _route(r),
-                 r["claimed_by"], r["claimed_at"])
-            for r in db.rows(con, "notifications/pending", ledger.route_params(con))]
+    found through the index on status, routes resolved in the same query. Police references are filled in
+    by `with_references`, for the items shown (a backlog of hundreds needs none of them to be counted)."""
+    rows = db.rows(con, "notifications/pending", ledger.route_params(con))
+    items = [Item(r["id"], r["child_incident_id"], None, r["kind"], r["target"], r["urn"], r["recipient"],
+                  r["due_by"], r["known_calendar"], r["status"], r["attempts"], r["last_error"], _route(r),
+                  r["claimed_by"], r["claimed_at"]) for r in rows]
+    return sorted(items, key=lambda i: (i.due_by, i.recipient, i.id))
+
+
+def with_references(con, items: list[Item]) -> list[Item]:
+    """Fill in the police reference of these items (two index lookups for the lot)."""
+    cis = facts.lookup(con, "child_incidents", (i.child_incident_id for i in items))
+    refs = facts.lookup(con, "incidents", (c["incident_id"] for c in cis.values()))
+    for item in items:
+        item.police_ref = refs[cis[item.child_incident_id]["incident_id"]]["police_ref"]
+    return items
 
 
 def queue_summary(con) -> dict:
     """For the CLI: {"queued": n ready to send, "blocked": [{"police_ref", "reason"}]}."""
     refresh(con)
     items = [i for i in pending(con) if i.status == "queued"]
+    blocked = with_references(con, [i for i in items if i.blocked])
     return {"queued": sum(not i.blocked for i in items),
-            "blocked": [{"police_ref": i.police_ref, "reason": i.route.reason} for i in items if i.blocked]}
+            "blocked": [{"police_ref": i.police_ref, "reason": i.route.reason} for i in blocked]}
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -284,7 +313,8 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
         result = BatchResult(marked_unknown=_recover(con, username))
         batch = uuid.uuid4().hex
         statuses = ["queued", "failed"] if retry_failed else ["queued"]
-        claimable = [i for i in pending(con) if i.status in statuses and (ids is None or i.id in ids)]
+        claimable = with_references(con, [i for i in pending(con)
+                                          if i.status in statuses and (ids is None or i.id in ids)])
         for item in claimable:
             if item.blocked:
                 result.outcomes.append(Outcome(item.id, item.police_ref, item.recipient, "blocked", item.route.reason))
@@ -528,8 +558,30 @@ def missing_not_found(con) -> list[dict]:
     return db.rows(con, "notifications/missing_not_found")
 
 
-def sent_recently(con, since: date) -> list[dict]:
-    return db.rows(con, "notifications/sent_since", {"since": datetime.combine(since, time())})
+def find_sent(con, police_ref: str) -> list[dict]:
+    """The notifications sent under a police reference, one per child and school, to record a school's reply:
+    the child's initials and age and the school (enough to tell siblings apart, no names). Index lookups."""
+    ref = " ".join((police_ref or "").split()).upper()
+    incident = db.one(con, "notifications/incident_by_ref", {"ref": ref})
+    if incident is None:
+        return []
+    cis = {c["id"]: c for c in db.rows(con, "sheets/children_of_incidents", {"ids": [incident["id"]]})}
+    sent = [n for n in db.rows(con, "notifications/of_child_incidents", {"ids": sorted(cis)})
+            if n["kind"] in MAIN_KINDS and n["urn"] is not None and n["status"] in ("sent", "acknowledged", "returned")]
+    people = facts.lookup(con, "children", (cis[n["child_incident_id"]]["child_id"] for n in sent))
+    names = facts.lookup(con, "schools", (n["urn"] for n in sent))
+    replies: dict[int, list[str]] = {}
+    for r in db.rows(con, "notifications/replies_of", {"ids": [n["id"] for n in sent]}):
+        replies.setdefault(r["notification_id"], []).append(RESPONSES[r["kind"]].lower())
+    found = []
+    for n in sent:
+        person = people[cis[n["child_incident_id"]]["child_id"]]
+        found.append({"id": n["id"], "child_incident_id": n["child_incident_id"], "police_ref": ref,
+                      "initials": f"{person['forename'][:1]}.{person['surname'][:1]}.",
+                      "age": calendar.age_on(person["dob"], incident["incident_at"].date()),
+                      "school": names[n["urn"]]["name"], "urn": n["urn"], "sent_at": n["sent_at"],
+                      "status": n["status"], "replies": ", ".join(replies.get(n["id"], []))})
+    return sorted(found, key=lambda n: (n["school"], n["initials"], n["id"]))
 
 
 def for_school(con, urn: int) -> list[dict]:

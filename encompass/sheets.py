@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from . import audit, calendar, clock, db, ledger, matching, normalise, notifications, spreadsheet, triage
+from . import audit, calendar, clock, db, facts, ledger, matching, normalise, notifications, spreadsheet, triage
 
 # field -> (label, required, header synonyms). Only these columns are kept from a sheet.
 FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
@@ -274,15 +274,16 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
 
     # Incidents already known whose date disagrees with this sheet: a typo somewhere; reject, don't guess.
     refs = sorted({r.police_ref for r in rows})
-    known = dict(db.run(cur, "sheets/known_incidents", {"refs": refs}).fetchall()) if refs else {}
-    existing_pairs = set(db.run(cur, "sheets/known_pairs", {"refs": refs}).fetchall()) if refs else set()
+    known = {r["police_ref"]: r for r in db.rows(cur, "sheets/known_incidents", {"refs": refs})} if refs else {}
+    existing_pairs = _known_pairs(cur, known)
     seen_pairs, first_date, keep = set(), {}, []
     for r in rows:
         pair = (r.police_ref, *r.child_key)
         if pair in existing_pairs or pair in seen_pairs:
             result.duplicates += 1
             continue
-        when = known.get(r.police_ref) or first_date.setdefault(r.police_ref, r.incident_at)
+        when = known[r.police_ref]["incident_at"] if r.police_ref in known else first_date.setdefault(
+            r.police_ref, r.incident_at)
         if when.date() != r.incident_at.date():
             result.rejections.append(Rejection(
                 r.number, "incident_date",
@@ -305,10 +306,23 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
         _match(cur, frame)
         params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
-        with db.registered(cur, "sheet_rows", frame):
+        # Every step finds its rows through an index (police reference, child identity, ids): the cost is the
+        # sheet's, not the history's. Only what is new is inserted: ON CONFLICT would cost as much as the
+        # table is big, and the unique keys still guard against a second copy.
+        keys = {"keys": sorted(set(frame["name_key"]))}
+        known_children = {(r["name_key"], r["dob"]) for r in db.rows(cur, "sheets/children_by_key", keys)}
+        with db.registered(cur, "new_incidents", frame[~frame["police_ref"].isin(known)]):
             new_incidents = [r[0] for r in db.run(cur, "sheets/insert_incidents", params).fetchall()]
+        with db.registered(cur, "new_children", frame[[(k, d) not in known_children
+                                                         for k, d in zip(frame["name_key"], frame["dob"])]]):
             db.run(cur, "sheets/insert_children", params)
+        incident_ids = {r["police_ref"]: r["id"] for r in db.rows(cur, "sheets/known_incidents", {"refs": refs})}
+        child_ids = {(r["name_key"], r["dob"]): r["id"] for r in db.rows(cur, "sheets/children_by_key", keys)}
+        frame["incident_id"] = [incident_ids[ref] for ref in frame["police_ref"]]
+        frame["child_id"] = [child_ids[(k, d)] for k, d in zip(frame["name_key"], frame["dob"])]
+        with db.registered(cur, "sheet_rows", frame):
             new_ids = [r[0] for r in db.run(cur, "sheets/insert_child_incidents", params).fetchall()]
+        facts.refresh(cur, set(frame["child_id"]), set(frame["incident_id"]))
         result.history_review = _check_history(cur, new_ids)
         # Every child is accounted for in this same transaction: a notification queued for each one whose
         # school (or LA, or EHE officer) is decided, and each open one in the ledger.
@@ -319,7 +333,7 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         result.matched = int(counts.get("matched", 0)) - result.history_review
         result.no_school = int(counts.get("no_school", 0))
         result.needs_review = int(counts.get("review", 0) + counts.get("unknown", 0)) + result.history_review
-        result.repeat_children = db.scalar(cur, "sheets/repeat_children", {"sheet_id": result.sheet_id})
+        result.repeat_children = db.scalar(cur, "sheets/repeat_children", {"ids": new_ids})
     if result.rejections:
         with db.registered(cur, "rejections", pd.DataFrame([vars(j) for j in result.rejections])):
             cur.execute("insert into rejected_rows select ?, row, field, reason from rejections", [result.sheet_id])
@@ -332,6 +346,18 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
     audit.record(cur, username, "import_sheet", "sheet", result.sheet_id, filename=filename,
                  rows=result.rows, imported=result.imported, duplicates=result.duplicates,
                  rejected=result.rejected)
+
+
+def _known_pairs(cur, known: dict[str, dict]) -> set[tuple]:
+    """(police reference, child identity) pairs already imported for these incidents."""
+    if not known:
+        return set()
+    ref_of = {r["id"]: ref for ref, r in known.items()}
+    cis = db.rows(cur, "sheets/children_of_incidents", {"ids": sorted(ref_of)})
+    children = facts.lookup(cur, "children", (c["child_id"] for c in cis))
+    return {(ref_of[c["incident_id"]], normalise.name_key(children[c["child_id"]]["forename"],
+                                                          children[c["child_id"]]["surname"]),
+             children[c["child_id"]]["dob"]) for c in cis}
 
 
 def _check_history(cur, ids: list[int]) -> int:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from . import calendar, db, exports, schools, settings
+from . import calendar, db, exports, ledger, schools, settings
 
 GRAINS = ("day", "week", "month", "year")
 DIMENSIONS = {"school": "School", "phase": "Phase", "county": "In or out of county", "dash": "DASH risk",
@@ -123,7 +123,7 @@ class Stats:
         row = db.one(self.con, "stats/returns", self.params)
         row["sent"] = int(self.query("stats/sent")["sent"][0]) + row["returned"]  # a returned one was sent too
         row["return_rate"] = round(row["returned"] / row["sent"], 4) if row["sent"] else None
-        row["blocked_now"] = db.scalar(self.con, "stats/blocked", {"home": self.params["home"]})
+        row["blocked_now"] = db.scalar(self.con, "stats/blocked", ledger.route_params(self.con))
         return row
 
     def triage_outcomes(self) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import calendar, clock, db, ledger
+from . import calendar, clock, db, facts, ledger
 
 
 def has_data(con) -> bool:
@@ -45,10 +45,11 @@ class Today:
 
 def today(con, on: date | None = None) -> Today:
     on = on or clock.today()
-    summary = db.one(con, "status/today", {"day": on})
+    sheets_today = db.rows(con, "status/sheets_on", {"day": on})
+    summary = db.one(con, "status/today", {"sheets": [s["id"] for s in sheets_today]})
     return Today(
         day=calendar.day_info(con, on),
-        sheets_today=db.rows(con, "status/sheets_on", {"day": on}),
+        sheets_today=sheets_today,
         children_today=summary["children"],
         matched_today=summary["matched"],
         repeat_children_today=summary["repeat_children"],
@@ -59,4 +60,11 @@ def today(con, on: date | None = None) -> Today:
 
 def repeat_children(con, on: date | None = None) -> list[dict]:
     """Today's repeat children: how often each was seen in the 12 months (names: audited by the caller)."""
-    return db.rows(con, "status/repeat_children_on", {"day": on or clock.today()})
+    sheets = [s["id"] for s in db.rows(con, "status/sheets_on", {"day": on or clock.today()})]
+    rows = db.rows(con, "status/repeat_children_on", {"sheets": sheets})
+    incidents = facts.lookup(con, "incidents", (r["incident_id"] for r in rows))
+    people = facts.lookup(con, "children", (r["child_id"] for r in rows))
+    found = [{"police_ref": incidents[r["incident_id"]]["police_ref"], **{k: people[r["child_id"]][k] for k in (
+        "forename", "surname", "dob")}, "times_in_12_months": r["seen_12m"],
+        "siblings": (incidents[r["incident_id"]]["children"] or 1) - 1} for r in rows]
+    return sorted(found, key=lambda r: (-r["times_in_12_months"], r["police_ref"]))

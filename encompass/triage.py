@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import audit, calendar, clock, db, exports, settings
+from . import audit, calendar, clock, db, exports, facts, settings
 
 KNOWN = {"yes": "Known", "no": "Not known", "not_checked": "Not checked"}
 
@@ -120,16 +120,45 @@ def summary(con, meeting: date) -> list[dict]:
     return [dict(found[i], note=note) for i, note in listed if i in found]
 
 
+def _children(con, incident_ids: list[int]) -> dict[int, list[dict]]:
+    """Each incident's children, eldest first: name, date of birth, age, school, repeats in 12 months and
+    siblings (facts from the import), the notification's status and the school's replies. Every table is
+    read through an index by the ids in hand: no scan of the history."""
+    cis = db.rows(con, "sheets/children_of_incidents", {"ids": incident_ids})
+    rows = facts.lookup(con, "child_incidents", (c["id"] for c in cis))
+    people = facts.lookup(con, "children", (c["child_id"] for c in cis))
+    incidents = facts.lookup(con, "incidents", incident_ids)
+    names = facts.lookup(con, "schools", (r["urn"] for r in rows.values() if r["urn"] is not None))
+    sent: dict[int, dict] = {}  # the latest notification of each child-incident, other than a reply to a school
+    for n in sorted(db.rows(con, "notifications/of_child_incidents", {"ids": sorted(rows)}), key=lambda n: n["id"]):
+        if n["kind"] != "wrong_school_reply":
+            sent[n["child_incident_id"]] = n
+    replies: dict[int, list[str]] = {}
+    for r in db.rows(con, "notifications/replies_of", {"ids": sorted(n["id"] for n in sent.values())}):
+        replies.setdefault(r["notification_id"], []).append(
+            r["kind"].replace("_", " ") + (f": {r['note']}" if r["note"] else ""))
+    found: dict[int, list[dict]] = {}
+    for ci, r in rows.items():
+        person, incident, n = people[r["child_id"]], incidents[r["incident_id"]], sent.get(ci)
+        found.setdefault(r["incident_id"], []).append({
+            "incident_id": r["incident_id"], "forename": person["forename"], "surname": person["surname"],
+            "dob": person["dob"], "age": calendar.age_on(person["dob"], incident["incident_at"].date()),
+            "school": names[r["urn"]]["name"] if r["urn"] in names else (r["school_text"] or "no school given"),
+            "match_status": r["match_status"], "times_in_12_months": r["seen_12m"] or 1,
+            "siblings": (incident["children"] or 1) - 1, "notification": n["status"] if n else None,
+            "school_replies": "; ".join(replies.get(n["id"], [])) if n else None})
+    for kids in found.values():
+        kids.sort(key=lambda c: (c["dob"], c["forename"]))
+    return found
+
+
 def load(con, ids: list[int], username: str, purpose: str, notes: dict | None = None) -> list[Incident]:
     """Incidents with their children, checks, decisions and actions. Reading them is audited."""
     if not ids:
         return []
     notes = notes or {}
-    base = {r["id"]: r for r in db.rows(con, "triage/incidents", {"ids": ids})}
-    children: dict[int, list] = {}
-    for c in db.rows(con, "triage/children", {"ids": ids}):
-        c["age"] = calendar.age_on(c["dob"], c["incident_at"].date())
-        children.setdefault(c["incident_id"], []).append(c)
+    base = facts.lookup(con, "incidents", ids)
+    children = _children(con, ids)
     checks: dict[int, dict] = {}
     for c in db.rows(con, "triage/checks", {"ids": ids}):
         checks.setdefault(c["incident_id"], {})[c["agency"]] = c
@@ -171,9 +200,9 @@ def save_check(con, incident_id: int, agency: str, known: str, note: str, expect
         version = current["version"] if current else 0
         if version != expected_version:
             raise EditConflict(current)
-        db.run(cur, "triage/save_check", {"incident_id": incident_id, "agency": agency, "known": known,
-                                          "note": note.strip() or None, "version": version + 1,
-                                          "username": username, "now": clock.now()})
+        params = {"incident_id": incident_id, "agency": agency, "known": known, "note": note.strip() or None,
+                  "version": version + 1, "username": username, "now": clock.now()}
+        db.run(cur, "triage/save_check" if current else "triage/insert_check", params)
         audit.record(cur, username, "triage_check", "incident", incident_id, agency=agency, known=known,
                      version=version + 1)
     return version + 1
@@ -197,10 +226,9 @@ def decide(con, meeting: date, incident_id: int, agreed_level: int, outcome: str
     now = clock.now()
     with db.transaction(con) as cur:
         old = db.one(cur, "triage/decision", {"incident_id": incident_id})
-        db.run(cur, "triage/save_decision", {"incident_id": incident_id, "meeting_date": meeting,
-                                             "agreed_level": agreed_level, "outcome": outcome,
-                                             "rationale": rationale.strip() or None, "username": username,
-                                             "now": now})
+        db.run(cur, "triage/save_decision" if old else "triage/insert_decision", {
+            "incident_id": incident_id, "meeting_date": meeting, "agreed_level": agreed_level, "outcome": outcome,
+            "rationale": rationale.strip() or None, "username": username, "now": now})
         if closed:
             for what, before, after in (("agreed level", old and old["agreed_level"], agreed_level),
                                         ("outcome", old and old["outcome"], outcome),

@@ -2,11 +2,10 @@
 import pandas as pd
 import streamlit as st
 
-from encompass import audit, auth, clock, db, ledger, notifications, status, web
+from encompass import audit, auth, clock, db, ledger, status, web
 
 con, user = web.require("today")
 st.title("Today")
-notifications.refresh(con, user.username)  # a safety net: normally queued by the write that decided the school
 now = status.today(con)
 moment = clock.now()
 

@@ -84,8 +84,9 @@ union all select * from ehe_route;
 --   ended: sent, acknowledged, withdrawn, closed
 -- A child leaves the open states only through a send or a person's recorded decision (a school chosen,
 -- a notification withdrawn, the child-incident closed with a reason).
-create or replace macro child_state(home, ehe_email, ehe_name) as table
-select ci.id, ci.incident_id, ci.child_id, ci.target, ci.urn, ci.la_code, ci.match_status,
+-- ids: the child-incidents wanted (a list, looked up through the indexes), or null for all of them.
+create or replace macro child_state(home, ehe_email, ehe_name, ids) as table
+select ci.id, ci.incident_id, ci.child_id, ci.target, ci.urn, ci.la_code, ci.match_status, ci.school_text,
        n.id as notification_id, n.status as notification_status, n.due_by, n.known_calendar, n.sent_at,
        r.kind as route_kind, r.to_email, r.cc_email, r.missing_lead,
        case when ci.closed_at is not null then 'closed'
@@ -111,9 +112,12 @@ select ci.id, ci.incident_id, ci.child_id, ci.target, ci.urn, ci.la_code, ci.mat
             else coalesce(r.reason, no_route_reason(ci.target)) end as reason
 from (
     select id, incident_id, child_id, match_status, match_reason, urn, la_code, closed_reason, closed_by, closed_at,
-           ci_target(match_status, urn, la_code) as target
+           school_text, ci_target(match_status, urn, la_code) as target
     from child_incidents
+    where ids is null or list_contains(ids, id)
 ) ci
-left join notifications n
-       on n.child_incident_id = ci.id and n.target = ci.target and n.kind in ('domestic_abuse', 'missing_child')
+left join (
+    select * from notifications
+    where kind in ('domestic_abuse', 'missing_child') and (ids is null or list_contains(ids, child_incident_id))
+) n on n.child_incident_id = ci.id and n.target = ci.target
 left join routes(home, ehe_email, ehe_name) r on r.target = ci.target;

@@ -102,6 +102,12 @@ def users(con):
     return made
 
 
+def pending(con) -> list:
+    """Everything waiting to be sent, with police references (the pages fill them in only for what they show)."""
+    from encompass import notifications
+    return notifications.with_references(con, notifications.pending(con))
+
+
 def shown(markdown: str) -> str:
     """What a person reads of a markdown string the app escaped (web.md): the text without its backslashes."""
     import re
@@ -123,4 +129,4 @@ def page_as(username: str, page: str | None = None, **state):
     return at
 
 
-__all__ = ["shown", "xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD", "date", "datetime"]
+__all__ = ["pending", "shown", "xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD", "date", "datetime"]

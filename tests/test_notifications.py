@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from encompass import calendar, contacts, db, mailing, matching, notifications, sheets, templates
 
-from .conftest import child_row, xlsx_bytes
+from .conftest import child_row, pending, xlsx_bytes
 
 BELVIDERE, HINSTOCK = 123437, 150398
 
@@ -73,7 +73,7 @@ def ready(con):
 def test_queue_one_per_child_and_school_with_due_time_and_blocks(ready):
     con = ready
     assert notifications.refresh(con) == 0  # nothing queued twice
-    items = notifications.pending(con)
+    items = pending(con)
     assert [(i.police_ref, i.school, i.blocked) for i in items] == [
         ("N/1", "Belvidere Primary School", False), ("N/1", "Belvidere Primary School", False),
         ("N/2", "Hinstock Primary School", True)]
@@ -192,7 +192,7 @@ def test_a_crash_mid_send_leaves_outcome_unknown_not_resent(ready, db_path, tmp_
         result = notifications.send(con, smtp.settings, "coord")
         assert result.marked_unknown == 1
         assert result.sent == 1 and len(smtp.messages) == 2  # the other child; the unknown one is not resent
-        unknown = [i for i in notifications.pending(con) if i.status == "unknown"]
+        unknown = [i for i in pending(con) if i.status == "unknown"]
         assert len(unknown) == 1
         notifications.settle_unknown(con, unknown[0].id, was_sent=True, username="coord", note="in sent items")
         assert notifications.send(con, smtp.settings, "coord").sent == 0
@@ -223,7 +223,7 @@ def test_a_crash_after_the_server_accepted_is_recovered_from_the_journal(ready, 
 
 
 def test_withdraw(ready, smtp):
-    item = notifications.pending(ready)[0]
+    item = pending(ready)[0]
     with pytest.raises(ValueError):
         notifications.withdraw(ready, item.id, "coord", " ")
     notifications.withdraw(ready, item.id, "coord", "child has left the area")
@@ -255,9 +255,9 @@ def test_not_at_this_school_sends_the_child_back_to_matching(ready, smtp):
         contacts.save(con, HINSTOCK, contacts.Contact(role, who, f"{who}@hinstock.example.org"), "coord")
     matching.resolve(con, group["child_incident_ids"], "school", HINSTOCK, "coord")
     assert notifications.refresh(con) == 0  # queued by the decision itself
-    assert [(i.police_ref, i.urn, i.blocked) for i in notifications.pending(con) if i.police_ref == "W/1"
+    assert [(i.police_ref, i.urn, i.blocked) for i in pending(con) if i.police_ref == "W/1"
             and i.kind == "domestic_abuse"] == [("W/1", HINSTOCK, False)]
-    replies = [i for i in notifications.pending(con) if i.kind == "wrong_school_reply"]
+    replies = [i for i in pending(con) if i.kind == "wrong_school_reply"]
     assert [(i.police_ref, i.urn) for i in replies] == [("W/1", BELVIDERE)]
     notifications.record_response(con, sent, "triage_info", "Attendance has dropped", "coord")
     kinds = [r[0] for r in con.execute("select kind from school_responses order by id").fetchall()]

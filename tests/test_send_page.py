@@ -8,7 +8,7 @@ import pytest
 
 from encompass import contacts, db, matching, notifications, sheets
 
-from .conftest import child_row, page_as, xlsx_bytes
+from .conftest import child_row, page_as, pending, xlsx_bytes
 
 SHREWSBURY_ACADEMY = 147540
 
@@ -37,7 +37,9 @@ def test_preview_send_all_send_again_and_a_wrong_school_reply(demo_db, outbox):
     at = page_as("coordinator", "pages/send.py")
     metrics = {m.label: int(m.value) for m in at.metric}
     assert metrics["Ready to send"] >= 1
-    ours = next(i for i in notifications.pending(db.connect(demo_db)) if i.police_ref == "S/1")
+    ours = next(i for i in pending(db.connect(demo_db)) if i.police_ref == "S/1")
+    assert not any(b.key == f"preview-{ours.id}" for b in at.button)  # messages are drawn when a school is opened
+    at.selectbox(key="send_open").select(ours.target).run()
     at.button(key=f"preview-{ours.id}").click().run()
     shown = next(c.value for c in at.code if "S/1" in c.value)
     assert "Pia Testington" in shown and "02/02/2012" in shown and "Subject: Operation Encompass" in shown
@@ -54,10 +56,17 @@ def test_preview_send_all_send_again_and_a_wrong_school_reply(demo_db, outbox):
     ours_msg = next(email.message_from_bytes(f.read_bytes(), policy=policy.default) for f in files
                     if b"S/1" in f.read_bytes())
     assert "Pia" not in ours_msg["Subject"]
-    # The school says the child is not theirs: recorded, and the child is back in School matching.
-    choice = next(i for i, o in enumerate(at.selectbox[0].options) if o.startswith("S/1"))
-    at.selectbox[0].select_index(choice).run()
-    at.radio[0].set_value("not_at_school")
+    # The school says the child is not theirs: found by the police reference, nothing pre-selected, confirmed.
+    at.text_input(key="reply_ref").input("s/1").run()
+    picker = next(s for s in at.selectbox if s.label == "Notification")
+    assert picker.options == ["S/1 — P.T., age 14 — Shrewsbury Academy — sent 25/11 10:00"]
+    reply = next(r for r in at.radio if r.label == "The school says")
+    assert reply.value is None
+    reply.set_value("not_at_school")
+    next(b for b in at.button if b.label == "Record reply").click().run()
+    assert any("tick the box" in e.value.lower() for e in at.error)  # the risky answer is confirmed first
+    next(r for r in at.radio if r.label == "The school says").set_value("not_at_school")
+    at.checkbox[0].check()
     next(b for b in at.button if b.label == "Record reply").click().run()
     assert any("back in School matching" in s.value for s in at.success)
     con = db.connect(demo_db)
@@ -72,9 +81,10 @@ def test_withdraw_needs_a_reason(demo_db, outbox):
     import_one(demo_db, ref="S/2")
     con = db.connect(demo_db)
     notifications.refresh(con)
-    ours = next(i for i in notifications.pending(con) if i.police_ref == "S/2")
+    ours = next(i for i in pending(con) if i.police_ref == "S/2")
     con.close()
     at = page_as("coordinator", "pages/send.py")
+    at.selectbox(key="send_open").select(ours.target).run()
     at.button(key=f"withdraw-{ours.id}").click().run()
     next(b for b in at.button if b.label == "Withdraw notification").click().run()
     assert any("say why" in e.value.lower() for e in at.error)

@@ -1,2 +1,2 @@
 -- Child-incidents in each state, over all of them.
-select state, count(*) from child_state($home, $ehe_email, $ehe_name) group by state
+select state, count(*) from child_state($home, $ehe_email, $ehe_name, null) group by state

@@ -1,12 +1,2 @@
--- Children in this sheet with another incident in the 12 months before this one.
-select count(distinct ci.child_id)
-from child_incidents ci
-join incidents i on i.id = ci.incident_id
-where ci.sheet_id = $sheet_id
-  and exists (
-      select 1
-      from child_incidents p
-      join incidents pi on pi.id = p.incident_id
-      where p.child_id = ci.child_id and p.incident_id <> ci.incident_id
-        and pi.incident_at between i.incident_at - interval 12 month and i.incident_at
-  )
+-- Children among these child-incidents with another incident in the 12 months before (facts, at import).
+select count(distinct child_id) from child_incidents where list_contains($ids::integer[], id) and seen_12m > 1

@@ -1,4 +1,3 @@
-insert into triage_checks (incident_id, agency, known, note, version, updated_by, updated_at)
-values ($incident_id, $agency, $known, $note, $version, $username, $now)
-on conflict (incident_id, agency) do update set known = excluded.known, note = excluded.note,
-    version = excluded.version, updated_by = excluded.updated_by, updated_at = excluded.updated_at
+update triage_checks set known = $known, note = $note, version = $version, updated_by = $username, updated_at = $now
+where incident_id = $incident_id and agency = $agency
+returning id

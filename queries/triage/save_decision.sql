@@ -1,4 +1,4 @@
-insert into triage_decisions (incident_id, meeting_date, agreed_level, outcome, rationale, decided_by, decided_at)
-values ($incident_id, $meeting_date, $agreed_level, $outcome, $rationale, $username, $now)
-on conflict (incident_id) do update set agreed_level = excluded.agreed_level, outcome = excluded.outcome,
-    rationale = excluded.rationale, decided_by = excluded.decided_by, decided_at = excluded.decided_at
+update triage_decisions set agreed_level = $agreed_level, outcome = $outcome, rationale = $rationale,
+    decided_by = $username, decided_at = $now
+where incident_id = $incident_id
+returning incident_id

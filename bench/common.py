@@ -1,0 +1,117 @@
+"""What the benchmarks share: pinned demo databases (built once, kept in bench/out/), interleaved timing with
+medians, the machine's load beside every ratio, and AppTest page runs.
+
+Every benchmark measures its candidate and its baseline in the same run, alternating them, and prints
+medians: these machines are noisy, so only ratios measured together mean anything.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+sys.path.insert(0, str(ROOT))
+# The service clock stands still for the benchmarks: the same demo, the same "today", whatever the date.
+PINNED_NOW = "2026-11-25T07:30"
+os.environ["ENCOMPASS_NOW"] = PINNED_NOW
+
+from encompass import db, demo  # noqa: E402
+
+
+def load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def _fingerprint() -> str:
+    """Demo databases are rebuilt when what shapes them changes: the demo, its SQL, the schema (a national one
+    takes two minutes to build, so other query changes do not count)."""
+    digest = hashlib.sha256(PINNED_NOW.encode())
+    shaping = [ROOT / "encompass" / "demo.py", ROOT / "queries" / "definitions.sql",
+               *(ROOT / "queries" / "demo").glob("*.sql"), *(ROOT / "queries" / "schema").glob("*.sql")]
+    for path in sorted(shaping):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def demo_db(scale: float, years: int | None = None, seed: int = 7) -> Path:
+    """A demo database of this size, built once per code version and kept; callers copy it."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"demo-{scale:g}x-{years or 'default'}y-{seed}-{_fingerprint()}.duckdb"
+    if not path.exists():
+        for old in OUT.glob(f"demo-{scale:g}x-{years or 'default'}y-{seed}-*.duckdb*"):
+            old.unlink()
+        started = time.perf_counter()
+        partial = path.with_suffix(".building")
+        con = db.connect(partial)
+        demo.build(con, scale=scale, years=years, seed=seed)
+        con.execute("checkpoint")
+        con.close()
+        partial.rename(path)
+        print(f"  built {path.name} in {time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+def copy_of(template: Path, work: Path, name: str) -> Path:
+    target = work / name
+    shutil.copy(template, target)
+    return target
+
+
+def child_incidents(path: Path) -> int:
+    con = db.connect(path)
+    try:
+        return con.execute("select count(*) from child_incidents").fetchone()[0]
+    finally:
+        con.close()
+
+
+def interleave(candidates: dict[str, callable], runs: int, warmup: int = 1) -> dict[str, list[float]]:
+    """Run each callable in turn, round after round; the first `warmup` rounds are not counted."""
+    times: dict[str, list[float]] = {name: [] for name in candidates}
+    for n in range(runs + warmup):
+        for name, run in candidates.items():
+            elapsed = run()
+            if n >= warmup:
+                times[name].append(elapsed)
+    return times
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def ratio_line(label: str, candidate: float, baseline: float, target: str, unit: str = "s") -> str:
+    return (f"{label:<44} {candidate * 1000 if unit == 'ms' else candidate:8.3f} {unit} vs "
+            f"{baseline * 1000 if unit == 'ms' else baseline:8.3f} {unit}  ratio {candidate / baseline:5.2f}x "
+            f"(target {target})  [{load()}]")
+
+
+class Page:
+    """One signed-in browser session of the app through AppTest, on one database, for timing page runs."""
+
+    def __init__(self, path: Path, username: str, page: str, **state):
+        from streamlit.testing.v1 import AppTest
+        os.environ["ENCOMPASS_DB"] = str(path)
+        self.at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        self.at.session_state["authentication_status"] = True
+        self.at.session_state["username"] = username
+        for key, value in state.items():
+            self.at.session_state[key] = value
+        self.at.run()
+        self.at.switch_page(page)
+        self.path = path
+
+    def run(self) -> float:
+        os.environ["ENCOMPASS_DB"] = str(self.path)  # app.py opens the database named here, cached per path
+        start = time.perf_counter()
+        self.at.run()
+        elapsed = time.perf_counter() - start
+        assert not self.at.exception, self.at.exception
+        return elapsed

@@ -1,0 +1,1 @@
+select urn as id, name, town from schools where list_contains($ids::integer[], urn)

@@ -1,0 +1,1 @@
+select id, incident_at from incidents where police_ref = $ref
