@@ -1,9 +1,11 @@
-"""Benchmark: 500 notifications through the app's sender against a bare smtplib loop.
+"""Benchmark: 500 notifications through the app's sender against smtplib.sendmail of pre-built messages.
 
-Both send to the same local SMTP server (aiosmtpd in its own process, discarding mail), each over
-one connection, in the same run; repeated and interleaved, medians compared.
-Target: the app reaches at least half the bare throughput.
-Usage: python bench/send_smtp.py [--count 500] [--runs 3]
+Both send to the same local SMTP server (aiosmtpd in its own process, discarding mail), each over one
+connection, in the same run, interleaved, medians of --runs (>= 5). The baseline sends bytes built before
+its clock starts: the fastest honest way to put 500 messages through one connection. The app's sender does
+everything a real batch does: claims in committed chunks, renders each template, builds each message,
+journals each attempt, records the results. Target: at least half the baseline's throughput.
+Usage: python bench/send_smtp.py [--count 500] [--runs 5]
 """
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import load  # noqa: E402
 
 from encompass import contacts, db, demo, mailing, matching, notifications, sheets  # noqa: E402
 from tests.conftest import xlsx_bytes  # noqa: E402
@@ -49,7 +54,8 @@ def prepare(path: Path, count: int) -> None:
             for n in range(count)]
     sheets.import_sheet(con, xlsx_bytes(rows, ["Police Ref", "Incident Date", "Forename", "Surname", "DOB", "School"]),
                         "bench.xlsx", "bench")
-    assert notifications.refresh(con) == count, "every child should be matched and queued"
+    queued = con.execute("select count(*) from notifications where status = 'queued'").fetchone()[0]
+    assert queued == count, f"every child should be matched and queued ({queued} of {count})"
     con.close()
 
 
@@ -66,21 +72,22 @@ def app_run(template: Path, work: Path, settings, run: int) -> float:
 
 
 def bare_run(port: int, count: int) -> float:
-    msgs = [mailing.build_message("bench@council.example.org", [f"key.{n}@bench.example.org"],
-                                  [f"deputy.{n}@bench.example.org"], f"Operation Encompass notification {n}",
-                                  "Dear Designated Safeguarding Lead,\n" + "A line of text.\n" * 20, None)
-            for n in range(count)]
+    msgs = [(f"key.{n}@bench.example.org", f"deputy.{n}@bench.example.org",
+             mailing.build_message("bench@council.example.org", [f"key.{n}@bench.example.org"],
+                                   [f"deputy.{n}@bench.example.org"], f"Operation Encompass notification {n}",
+                                   "Dear Designated Safeguarding Lead,\n" + "A line of text.\n" * 20, None)
+             .data) for n in range(count)]
     start = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as smtp:
-        for msg in msgs:
-            smtp.send_message(msg)
+        for to, cc, data in msgs:
+            smtp.sendmail("bench@council.example.org", [to, cc], data)
     return time.perf_counter() - start
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=500)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="encompass-send-bench-"))
     port = free_port()
@@ -98,14 +105,16 @@ def main() -> None:
         settings = mailing.MailSettings(transport="smtp", host="127.0.0.1", port=port, starttls=False,
                                         sender="bench@council.example.org")
         apps, bares = [], []
-        for run in range(args.runs):
-            bares.append(bare_run(port, args.count))
-            apps.append(app_run(template, work, settings, run))
+        for run in range(args.runs + 1):  # the first round warms the server and the imports: not counted
+            bare, app = bare_run(port, args.count), app_run(template, work, settings, run)
+            if run:
+                bares.append(bare)
+                apps.append(app)
         app, bare = statistics.median(apps), statistics.median(bares)
-        print(f"notifications:                  {args.count}")
-        print(f"bare smtplib loop (median of {args.runs}): {bare:.2f} s  ({args.count / bare:.0f} msg/s)")
-        print(f"app sender        (median of {args.runs}): {app:.2f} s  ({args.count / app:.0f} msg/s)")
-        print(f"throughput ratio app/bare: {bare / app:.2f} (target >= 0.5)")
+        print(f"Sending {args.count} notifications, medians of {args.runs} interleaved runs [{load()}]")
+        print(f"  sendmail of pre-built messages: {bare:.2f} s ({args.count / bare:.0f} msg/s)")
+        print(f"  the app's sender:               {app:.2f} s ({args.count / app:.0f} msg/s)")
+        print(f"throughput ratio app/baseline: {bare / app:.2f} (target >= 0.5)  [{load()}]")
     finally:
         server.terminate()
         server.wait()

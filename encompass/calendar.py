@@ -134,6 +134,7 @@ class Calendar:
 
     def __init__(self, la: _Periods, own: _Periods | None, school_day_start: time):
         self.la, self.own, self.start = la, own, school_day_start
+        self._next: dict[date, tuple[date, bool]] = {}  # a batch asks about the same few days many times
 
     def day(self, day: date) -> Day:
         if day.weekday() >= 5:  # never a school day, whatever the calendar holds
@@ -152,7 +153,12 @@ class Calendar:
         The police sheet covers the last 24 hours and arrives in the morning, so an incident in the
         small hours of a school day is due by the start of the next one.
         """
-        day = (after.date() if isinstance(after, datetime) else after) + timedelta(days=1)
+        start = after.date() if isinstance(after, datetime) else after
+        if start not in self._next:
+            self._next[start] = self._first_school_day(start + timedelta(days=1))
+        return self._next[start]
+
+    def _first_school_day(self, day: date) -> tuple[date, bool]:
         known = True
         for _ in range(400):
             info = self.day(day)

@@ -6,6 +6,7 @@ day it runs. Every rule that needs "now" or "today" asks here, never `date.today
 """
 from __future__ import annotations
 
+import functools
 import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -20,7 +21,11 @@ class ClockError(ValueError):
 
 def pinned() -> datetime | None:
     """The moment ENCOMPASS_NOW fixes, or None when the clock runs."""
-    value = os.environ.get(PIN, "").strip()
+    return _parse(os.environ.get(PIN, "").strip())
+
+
+@functools.lru_cache(maxsize=8)  # asked for on every row of a page: parse each setting once
+def _parse(value: str) -> datetime | None:
     if not value:
         return None
     try:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from . import audit, calendar, clock, db, schools, spreadsheet
+from . import audit, calendar, clock, db, schools, spreadsheet, stats
 
 ROLES = {"key_contact": "Key Contact (DSL)", "deputy": "Deputy (DDSL)", "head": "Head teacher", "other": "Other"}
 SINGLE_ROLES = ("key_contact", "deputy", "head")   # one in force at a time; "other" may be many
@@ -108,6 +108,7 @@ def _save(cur, urn: int, c: Contact, username: str, replace_id: int | None) -> s
         db.run(cur, "contacts/close", {"id": old["id"], "now": now, "username": username})
     db.run(cur, "contacts/insert", {"urn": urn, "role": c.role, "name": c.name, "email": c.email,
                                     "phone": c.phone, "now": now, "username": username})
+    stats.touch(cur)  # "blocked now" follows the contacts
     audit.record(cur, username, "contact_changed" if old else "contact_added", "school", urn, role=c.role,
                  old=_values(old), new=_values(vars(c)))
     return "changed" if old else "added"
@@ -125,6 +126,7 @@ def remove(con, contact_id: int, username: str) -> None:
         if row is None:
             raise ContactError("id", "that contact is not in force")
         db.run(cur, "contacts/close", {"id": contact_id, "now": clock.now(), "username": username})
+        stats.touch(cur)
         audit.record(cur, username, "contact_removed", "school", row[0], role=row[1],
                      old={"name": row[2], "email": row[3], "phone": row[4]}, new=None)
 
@@ -244,6 +246,7 @@ def save_la_lead(con, la_code: str, la_name: str | None, name: str, email: str, 
         db.run(cur, "contacts/upsert_la_lead", {"la_code": la_code, "la_name": la_name, "name": c.name,
                                                 "email": c.email, "phone": c.phone, "username": username,
                                                 "now": clock.now()})
+        stats.touch(cur)
         audit.record(cur, username, "la_lead_saved", "la", la_code,
                      old=dict(zip(("name", "email", "phone"), old)) if old else None,
                      new={"name": c.name, "email": c.email, "phone": c.phone})

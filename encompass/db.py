@@ -50,8 +50,9 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
                 "stop it or use the app for this change"
             ) from None
         raise
-    migrate(con)
+    applied = migrate(con)
     define(con)
+    _follow_up(con, applied)
     try:  # the database holds children's data: readable by its owner only
         os.chmod(path, 0o600)
     except OSError:
@@ -78,6 +79,19 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
                 raise
             applied.append(file.name)
         return applied
+
+
+# Migrations whose derived tables are filled by Python once the tables exist: module, function(cursor).
+FOLLOW_UPS = {"009_stats.sql": ("stats", "rebuild")}
+
+
+def _follow_up(con: duckdb.DuckDBPyConnection, applied: list[str]) -> None:
+    import importlib
+    for name in applied:
+        if name in FOLLOW_UPS:
+            module, function = FOLLOW_UPS[name]
+            with transaction(con) as cur:
+                getattr(importlib.import_module(f"encompass.{module}"), function)(cur)
 
 
 def define(con: duckdb.DuckDBPyConnection) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import audit, auth, calendar, clock, db, ledger, matching, normalise, notifications, schools, triage
+from . import audit, auth, calendar, clock, db, ledger, matching, normalise, notifications, schools, stats, triage
 
 REFERENCE = db.ROOT / "data" / "reference"
 DEMO_PASSWORD = "encompass-demo"
@@ -105,9 +105,11 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
         # Today's work: whatever is open now, with the notifications it needs queued.
         open_now = ledger.rebuild(cur)
         notifications.queue(cur, open_now)
+        stats.rebuild(cur)
         ledger.sync(cur, open_now)
         db.run(cur, "demo/insert_triage", {"before": end - timedelta(days=3)})
         triage.sync_open(cur, None)
+        cur.execute(db.sql("facts/backfill"))  # two statements, no parameters
         db.set_setting(cur, "demo", "true")
         audit.record(cur, "system", "demo_data", None, None, scale=scale, seed=seed, years=years)
     counts = {k: int(len(v)) for k, v in frames.items()}

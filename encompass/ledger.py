@@ -55,9 +55,12 @@ def states_of(con, ids: list[int]) -> dict[int, dict]:
 
 
 def sync(cur, ids: list[int]) -> None:
-    """After a write that may open or end these child-incidents: keep ledger_open in step (same transaction)."""
+    """After a write that touched these child-incidents, in its transaction: keep the derived tables in step —
+    the index of open work, and the statistics' facts and daily pre-aggregates."""
     if not ids:
         return
+    from . import stats  # the statistics read the ledger's routes
+    stats.refresh(cur, ids)
     found = states_of(cur, ids)
     now_open = [i for i in ids if i not in found or found[i]["state"] in OPEN]  # never lose one
     ended = [i for i in ids if i in found and found[i]["state"] in ENDED]

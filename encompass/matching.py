@@ -140,6 +140,7 @@ class Matcher:
         self.aliases = {r[0]: r[1:] for r in con.execute(
             "select text_norm, outcome, urn, la_code, flagged from school_aliases").fetchall()}
         self._names = [(urn, s["name_norm"]) for urn, s in self.schools.items() if s["name_norm"]]
+        self._position = {urn: i for i, (urn, _) in enumerate(self._names)}
         self._norms = [name for _, name in self._names]
         self._scores: dict[str, tuple] = {}  # typed name -> (score per school, words-subset per school)
         # Which schools' names hold each word, for "every typed word is in the name".
@@ -198,11 +199,12 @@ class Matcher:
             self.prime([norm])
         scores, subset = self._scores[norm]
         containing = self._containing(norm.split())
+        worth = set(((scores >= CANDIDATE_SCORE) | (subset >= 1.0)).nonzero()[0].tolist())
+        worth |= {self._position[urn] for urn in containing}
         best: dict[int, Candidate] = {}
-        for i, (urn, name_norm) in enumerate(self._names):
+        for i in sorted(worth):
+            urn, name_norm = self._names[i]
             holds = urn in containing
-            if scores[i] < CANDIDATE_SCORE and subset[i] < 1.0 and not holds:
-                continue
             if name_norm == norm:
                 score, why = 1.0, "same name"
             else:

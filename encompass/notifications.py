@@ -118,10 +118,12 @@ def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> in
         return len(db.run(cur, "notifications/insert_many").fetchall())
 
 
-def refresh(con, username: str = "system") -> int:
-    """A safety net run by the pages and `encompass queue`: queue anything the open child-incidents still
-    need (normally queued by the write that decided their school). Reads only the open work."""
-    ids = [r[0] for r in con.execute("select child_incident_id from ledger_open").fetchall()]
+def refresh(con, username: str = "system", queued: set[int] | None = None) -> int:
+    """A safety net run by the Send page and `encompass queue`/`send`: queue anything the open child-incidents
+    still need (normally queued by the write that decided their school). Reads only the open work, less the
+    child-incidents the caller already knows to have a notification waiting (`queued`)."""
+    ids = [r[0] for r in con.execute("select child_incident_id from ledger_open").fetchall()
+           if not queued or r[0] not in queued]
     if not ids or not _to_queue(con, ids):
         return 0
     with db.transaction(con) as cur:
@@ -252,7 +254,7 @@ class BatchResult:
         return sum(o.status in ("failed", "blocked") for o in self.outcomes)
 
 
-CHUNK = 50  # notifications claimed per transaction
+CHUNK = 250  # notifications claimed, and their results recorded, per transaction (the journal covers between)
 
 
 class Journal:
@@ -270,10 +272,14 @@ class Journal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.file = open(self.path, "a", encoding="utf-8")
 
-    def write(self, **entry) -> None:
+    def write(self, durable: bool = True, **entry) -> None:
+        """Append an entry. An attempt is made durable (fsync) before the message leaves: after any crash,
+        power loss included, it is known that the message may have gone. What follows it need only reach the
+        operating system: if power is lost first, recovery errs on the safe side ("outcome unknown")."""
         self.file.write(json.dumps(entry) + "\n")
         self.file.flush()
-        os.fsync(self.file.fileno())
+        if durable:
+            os.fsync(self.file.fileno())
 
     def close(self, remove: bool) -> None:
         self.file.close()
@@ -281,8 +287,9 @@ class Journal:
             self.path.unlink(missing_ok=True)
 
     @staticmethod
-    def read(path: Path) -> tuple[set[int], dict[int, dict]]:
-        attempted, sent = set(), {}
+    def read(path: Path) -> tuple[set[int], dict[int, dict], set[int]]:
+        """(attempted, sent entries by id, uncertain) from a batch's journal."""
+        attempted, sent, uncertain = set(), {}, set()
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 try:
@@ -293,7 +300,9 @@ class Journal:
                     attempted.add(entry["attempt"])
                 elif "sent" in entry:
                     sent[entry["sent"]] = entry
-        return attempted, sent
+                elif "uncertain" in entry:
+                    uncertain.add(entry["uncertain"])
+        return attempted, sent, uncertain
 
 
 def journal_dir(con) -> Path:
@@ -339,16 +348,16 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
                     claimed = [r[0] for r in db.run(cur, "notifications/claim", {
                         "ids": chunk, "statuses": statuses, "batch": batch, "username": username,
                         "now": clock.now()}).fetchall()]
-                sent, unsent = [], []
+                went, unsent = [], []
                 for notification_id in chunk:
                     done += 1
                     if notification_id in claimed:
                         outcome, record = _send_one(opened, settings_, composer, rows[notification_id], journal)
                         result.outcomes.append(outcome)
-                        (sent if record else unsent).append(record or outcome)
+                        (went if record else unsent).append(record or outcome)
                     if progress:
                         progress(done, len(ready))
-                _record_chunk(con, username, sent, unsent, [rows[i]["child_incident_id"] for i in claimed])
+                _record_chunk(con, username, went, unsent, [rows[i]["child_incident_id"] for i in claimed])
             finished = True
         finally:
             transport.__exit__(None, None, None)
@@ -357,7 +366,7 @@ def send(con, settings_: mailing.MailSettings, username: str, ids: list[int] | N
 
 
 def _send_one(transport, settings_, composer: Composer, row: dict, journal: Journal):
-    """Send one claimed notification. Returns its outcome, and what to record if it went."""
+    """Send one claimed notification. Returns its outcome, and what to record if it went (or may have)."""
     route = _route(row)
     outcome = Outcome(row["id"], row["police_ref"], row["recipient"], "failed")
     if route.kind == "blocked":
@@ -371,37 +380,67 @@ def _send_one(transport, settings_, composer: Composer, row: dict, journal: Jour
         return outcome, None
     try:
         template, rendered = composer.render(row)
-    except Exception as exc:  # a template that cannot be rendered fails this message alone, with the reason
+        out = mailing.build_message(settings_.sender, [route.to], route.cc, rendered.subject, rendered.text,
+                                    rendered.html, domain=settings_.sender.rsplit("@", 1)[-1])
+    except Exception as exc:  # a template that cannot be filled in fails this message alone, with the reason
         outcome.detail = f"the template cannot be filled in: {exc.__class__.__name__}: {exc}"[:300]
         return outcome, None
-    msg = mailing.build_message(settings_.sender, [route.to], route.cc, rendered.subject, rendered.text,
-                                rendered.html, domain=settings_.sender.rsplit("@", 1)[-1])
     journal.write(attempt=row["id"])
-    try:
-        message_id = transport.send(msg, recipients, label=mailing.label(row["urn"], row["target"], row["police_ref"]))
-    except Exception as exc:  # the server said no, or the connection broke: this one has not gone
-        outcome.detail = f"{exc.__class__.__name__}: {exc}"
-        journal.write(failed=row["id"])
-        return outcome, None
     record = {"id": row["id"], "route": route.kind, "to": route.to, "cc": ", ".join(route.cc),
-              "version": template.version, "message_id": message_id}
-    journal.write(sent=row["id"], **{k: v for k, v in record.items() if k != "id"})
-    outcome.status, outcome.detail = "sent", f"to {route.to}"
+              "version": template.version, "message_id": out.message_id, "roles": {a: "cc" for a in route.cc}}
+    try:
+        delivery = transport.send(out, recipients, label=mailing.label(row["urn"], row["target"], row["police_ref"]))
+    except mailing.Uncertain as exc:  # it may have been stored: a person checks before anything goes again
+        outcome.status, outcome.detail = "unknown", str(exc)
+        journal.write(durable=False, uncertain=row["id"])
+        return outcome, dict(record, outcome="unknown", error=str(exc), accepted=[], refused={})
+    except Exception as exc:  # refused before the message went, or never connected: nothing was sent
+        outcome.detail = f"{exc}" if isinstance(exc, mailing.Refused) else f"{exc.__class__.__name__}: {exc}"
+        journal.write(durable=False, failed=row["id"])
+        return outcome, None
+    record.update(outcome="sent", accepted=delivery.accepted, refused=delivery.refused)
+    journal.write(durable=False, sent=row["id"], **{k: v for k, v in record.items() if k != "id"})
+    outcome.status = "sent"
+    outcome.detail = f"to {', '.join(delivery.accepted)}" + (
+        f"; refused: {'; '.join(f'{a} ({why})' for a, why in delivery.refused.items())}" if delivery.refused else "")
     return outcome, record
 
 
-def _record_chunk(con, username: str, sent: list[dict], unsent: list[Outcome], child_incidents: list[int]) -> None:
-    """One transaction for a chunk: what went is sent (and audited), what did not is failed or queued."""
+def _recipients(records: list[dict], now) -> pd.DataFrame:
+    """One row per recipient of each message: accepted, refused (and why) or unknown."""
+    rows = []
+    for r in records:
+        for address in [r["to"], *[a for a in r["cc"].split(", ") if a]]:
+            outcome = ("unknown" if r["outcome"] == "unknown" else "refused" if address in r["refused"]
+                       else "accepted")
+            rows.append({"notification_id": r["id"], "address": address, "role": r["roles"].get(address, "to"),
+                         "outcome": outcome, "detail": r["refused"].get(address) or r.get("error"), "recorded_at": now})
+    return pd.DataFrame(rows)
+
+
+def _record_chunk(con, username: str, results: list[dict], unsent: list[Outcome], child_incidents: list[int]) -> None:
+    """One transaction for a chunk: what went is sent (with each recipient's answer, audited), what may have
+    gone is unknown, what did not is failed (or queued again, when blocked)."""
     now = clock.now()
+    sent = [r for r in results if r["outcome"] == "sent"]
+    uncertain = [r for r in results if r["outcome"] == "unknown"]
     with db.transaction(con) as cur:
         if sent:
-            frame = pd.DataFrame(sent).assign(now=now, username=username)
+            frame = pd.DataFrame([{k: r[k] for k in ("id", "route", "to", "cc", "version", "message_id")}
+                                  | {"refused": "; ".join(f"{a} ({why})" for a, why in r["refused"].items()) or None}
+                                  for r in sent]).assign(now=now, username=username)
             with db.registered(cur, "sent_now", frame):
                 db.run(cur, "notifications/mark_sent_many")
             audit.record_many(cur, username, "send_notification", "notification",
                               [(r["id"], {"to": r["to"], "cc": r["cc"], "route": r["route"],
-                                          "message_id": r["message_id"], "template_version": r["version"]})
-                               for r in sent])
+                                          "refused": sorted(r["refused"]), "message_id": r["message_id"],
+                                          "template_version": r["version"]}) for r in sent])
+        for r in uncertain:
+            db.run(cur, "notifications/mark_unknown", {"id": r["id"], "error": r["error"]})
+            audit.record(cur, username, "send_outcome_unknown", "notification", r["id"])
+        if results:
+            with db.registered(cur, "recipients_now", _recipients(results, now)):
+                cur.execute("insert into notification_recipients select * from recipients_now")
         for o in unsent:  # rare: a refusal, a blocked school, a disallowed domain or a broken template
             db.run(cur, "notifications/mark_unsent", {"id": o.id, "status": "queued" if o.status == "blocked"
                                                       else "failed", "error": o.detail})
@@ -428,17 +467,21 @@ def _recover(con, username: str) -> int:
     with db.transaction(con) as cur:
         for batch in {r["batch_id"] for r in stuck}:
             path = folder / f"{batch}.jsonl"
-            attempted, sent = Journal.read(path)
+            attempted, sent, uncertain = Journal.read(path)
             for r in (r for r in stuck if r["batch_id"] == batch):
                 if r["id"] in sent:
-                    e = sent[r["id"]]
+                    e = dict(sent[r["id"]], id=r["id"])
                     db.run(cur, "notifications/mark_sent", {
                         "id": r["id"], "now": now, "username": username, "route": e["route"], "to": e["to"],
-                        "cc": e["cc"], "version": e["version"], "message_id": e["message_id"]})
+                        "cc": e["cc"], "version": e["version"], "message_id": e["message_id"],
+                        "refused": "; ".join(f"{a} ({why})" for a, why in e.get("refused", {}).items()) or None})
+                    with db.registered(cur, "recipients_now", _recipients([e], now)):
+                        cur.execute("insert into notification_recipients select * from recipients_now")
                     audit.record(cur, username, "send_notification", "notification", r["id"], recovered=True,
                                  message_id=e["message_id"])
-                elif r["id"] in attempted or not path.exists():
-                    db.run(cur, "notifications/mark_unknown", {"id": r["id"]})
+                elif r["id"] in attempted or r["id"] in uncertain or not path.exists():
+                    db.run(cur, "notifications/mark_unknown", {
+                        "id": r["id"], "error": "the send was interrupted: check whether the school received it"})
                     audit.record(cur, username, "send_outcome_unknown", "notification", r["id"])
                     unknown += 1
                 else:  # claimed but never attempted: it did not go

@@ -80,4 +80,9 @@ def save(con, values: dict[str, str], username: str) -> list[str]:
         if "triage_levels" in changed:  # which incidents wait for the triage follows the levels
             from . import triage
             triage.sync_open(cur, None)
+        if changed:
+            from . import stats
+            if "home_la_code" in changed:  # in or out of county follows the home authority
+                stats.rebuild(cur)
+            stats.touch(cur)
     return changed

@@ -321,9 +321,12 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         frame["incident_id"] = [incident_ids[ref] for ref in frame["police_ref"]]
         frame["child_id"] = [child_ids[(k, d)] for k, d in zip(frame["name_key"], frame["dob"])]
         with db.registered(cur, "sheet_rows", frame):
-            new_ids = [r[0] for r in db.run(cur, "sheets/insert_child_incidents", params).fetchall()]
+            inserted = db.run(cur, "sheets/insert_child_incidents", params).fetchall()
+        new_ids = [ci for ci, _ in inserted]
         facts.refresh(cur, set(frame["child_id"]), set(frame["incident_id"]))
-        result.history_review = _check_history(cur, new_ids)
+        # Only a child seen before this sheet can have been confirmed at another school.
+        seen_before = {child_ids[key] for key in known_children}
+        result.history_review = _check_history(cur, [ci for ci, child in inserted if child in seen_before])
         # Every child is accounted for in this same transaction: a notification queued for each one whose
         # school (or LA, or EHE officer) is decided, and each open one in the ledger.
         notifications.queue(cur, new_ids, now)

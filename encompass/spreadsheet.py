@@ -6,6 +6,7 @@ the sheet XML ourselves and report every formula cell: a child's name must never
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 import zipfile
@@ -135,6 +136,17 @@ def parse_datetime(value) -> tuple[datetime, bool]:
 
     Day first, always: 03/04/2025 is the 3rd of April. Numbers are Excel serial dates.
     """
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return _parse_datetime_cached(type(value), value, clock.today().year % 100)
+    return _parse_datetime(value)
+
+
+@functools.lru_cache(maxsize=65536)  # a sheet repeats its dates: a few hundred distinct among thousands of rows
+def _parse_datetime_cached(kind: type, value, century_pivot: int) -> tuple[datetime, bool]:
+    return _parse_datetime(value, century_pivot)
+
+
+def _parse_datetime(value, century_pivot: int | None = None) -> tuple[datetime, bool]:
     if isinstance(value, datetime):
         return value.replace(microsecond=0), value.time() != time(0, 0)
     if isinstance(value, date):
@@ -152,7 +164,8 @@ def parse_datetime(value) -> tuple[datetime, bool]:
         if m.re is _UK_DATE:
             day, month, year = int(a), int(b), int(c)
             if len(c) == 2:
-                year += 2000 if year <= clock.today().year % 100 else 1900
+                pivot = clock.today().year % 100 if century_pivot is None else century_pivot
+                year += 2000 if year <= pivot else 1900
         else:
             year, month, day = int(a), int(b), int(c)
         try:

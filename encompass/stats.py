@@ -1,8 +1,12 @@
 """Statistics for managers: honest numbers, never a name.
 
-Every query reads the `stats_facts` view, which holds no names, dates of birth, police references or
-notes. Counts from 1 to 4 (a setting) are shown as "<5" wherever a manager can see them, and so are
-rates built on them, so that no small group of children can be picked out.
+The page reads pre-computed tables, kept in step by the writes that change them (`refresh`, called in the
+same transaction as every write that touches a child-incident): `stats_facts`, the facts of each
+child-incident without names, dates of birth, police references or notes; and the daily pre-aggregates
+`stats_daily` (children per day, school, level and DASH risk) and `stats_daily_incidents` (incidents per
+day for each area and phase filter). Volumes, breakdowns, days and returns come from the daily tables;
+repeats, timeliness and triage outcomes from the facts of the window they need. Counts from 1 to 4 (a
+setting) are shown as "<5" wherever a manager can see them, and so are rates built on them.
 """
 from __future__ import annotations
 
@@ -47,19 +51,19 @@ def suppress(frame: pd.DataFrame, counts: list[str], limit: int, rates: dict[str
 
 
 class Stats:
-    """The statistics for one set of filters. The facts they need are read from the database once —
-    the filtered rows, early enough for the year-before comparison and the 12-month repeats window —
-    and every view is then a DuckDB query over them, so a page costs one pass over the big tables."""
+    """The statistics for one set of filters: the filtered slices of the pre-computed tables are read once
+    and every view is then a DuckDB query over them."""
 
     def __init__(self, con, f: Filters):
         self.con, self.f = con, f
-        self.cur = con.cursor()  # the facts are registered on this cursor only
+        self.cur = con.cursor()  # the slices are registered on this cursor only
         self.params = f.params(con)
-        fetch_from = min(_year_earlier(f.start), f.end - timedelta(days=366))
-        params = dict(self.params, fetch_from=fetch_from)
-        self.facts = self.cur.sql(db.sql("stats/facts"), params={k: params[k] for k in db.param_names("stats/facts")}
-                                  ).to_arrow_table()
-        self.cur.register("facts", self.facts)
+        window_from = min(f.start, f.end - timedelta(days=366))  # the 12-month repeats window
+        params = dict(self.params, fetch_from=min(_year_earlier(f.start), window_from), window_from=window_from)
+        for name in ("daily", "daily_incidents", "facts"):
+            table = self.cur.sql(db.sql(f"stats/{name if name != 'facts' else 'facts_window'}"), params={
+                k: params[k] for k in db.param_names(f"stats/{name if name != 'facts' else 'facts_window'}")})
+            self.cur.register(name, table.to_arrow_table())
 
     def query(self, name: str, **extra) -> pd.DataFrame:
         return db.run(self.cur, name, {**self.params, **extra}).df()
@@ -120,14 +124,57 @@ class Stats:
         return frame
 
     def returns(self) -> dict:
-        row = db.one(self.con, "stats/returns", self.params)
-        row["sent"] = int(self.query("stats/sent")["sent"][0]) + row["returned"]  # a returned one was sent too
+        row = self.query("stats/sent").to_dict("records")[0]
+        row = {k: int(v) for k, v in row.items()}
+        row["sent"] += row["returned"]  # a returned notification was sent too
         row["return_rate"] = round(row["returned"] / row["sent"], 4) if row["sent"] else None
         row["blocked_now"] = db.scalar(self.con, "stats/blocked", ledger.route_params(self.con))
         return row
 
     def triage_outcomes(self) -> pd.DataFrame:
         return self.query("stats/triage")
+
+
+# --- keeping the pre-computed tables in step ---------------------------------------------------
+
+def refresh(cur, child_incident_ids) -> None:
+    """Recompute the facts of these child-incidents and the daily pre-aggregates of their days, in the
+    writing transaction. Cost: the child-incidents and days touched, not the history."""
+    ids = sorted(set(child_incident_ids))
+    if not ids:
+        return
+    cur.execute("create or replace temp table stats_scope as select unnest(?::integer[]) as ci_id", [ids])
+    cur.execute("delete from stats_facts where ci_id in (select ci_id from stats_scope)")
+    db.run(cur, "stats/facts_fill")
+    cur.execute("create or replace temp table stats_days as select distinct day from stats_facts "
+                "where list_contains(?::integer[], ci_id)", [ids])
+    _fill_days(cur)
+
+
+def rebuild(cur) -> None:
+    """Every fact and every day afresh (after the demo's bulk load, or a migration)."""
+    cur.execute("delete from stats_facts")
+    cur.execute("create or replace temp table stats_scope as select id as ci_id from child_incidents")
+    db.run(cur, "stats/facts_fill")
+    cur.execute("create or replace temp table stats_days as select distinct day from stats_facts")
+    _fill_days(cur)
+
+
+def _fill_days(cur) -> None:
+    cur.execute("delete from stats_daily where day in (select day from stats_days)")
+    cur.execute("delete from stats_daily_incidents where day in (select day from stats_days)")
+    db.run(cur, "stats/daily_fill")
+    db.run(cur, "stats/daily_incidents_fill", {"home": schools.home_la(cur)})
+    touch(cur)
+
+
+def touch(cur) -> None:
+    """What the statistics show has changed (facts, triage decisions, contacts, settings): a new cache key."""
+    cur.execute("update stats_version set version = version + 1")
+
+
+def version(con) -> int:
+    return db.scalar(con, "stats/version")
 
 
 def _year_earlier(d: date) -> date:

@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import audit, calendar, clock, db, exports, facts, settings
+from . import audit, calendar, clock, db, exports, facts, settings, stats
 
 KNOWN = {"yes": "Known", "no": "Not known", "not_checked": "Not checked"}
 
@@ -239,6 +239,7 @@ def decide(con, meeting: date, incident_id: int, agreed_level: int, outcome: str
                                                  "new": None if after is None else str(after),
                                                  "reason": reason.strip(), "username": username, "now": now})
         cur.execute("delete from triage_open where incident_id = ?", [incident_id])
+        stats.touch(cur)
         audit.record(cur, username, "triage_amend" if closed else "triage_decision", "incident", incident_id,
                      agreed_level=agreed_level, outcome=outcome)
 

@@ -21,8 +21,10 @@ if not today.school_day:
 st.caption(f"Mail goes to the outbox folder {mail.outbox} (nothing leaves this machine)." if mail.transport == "outbox"
            else f"Mail goes through {mail.host}:{mail.port}.")
 
-notifications.refresh(con, user.username)
 items = notifications.pending(con)
+waiting = {i.child_incident_id for i in items if i.kind in notifications.MAIN_KINDS}
+if notifications.refresh(con, user.username, waiting):  # a safety net: normally queued when the school is decided
+    items = notifications.pending(con)
 ready = [i for i in items if i.status == "queued" and not i.blocked]
 failed = [i for i in items if i.status == "failed"]
 blocked = [i for i in items if i.status == "queued" and i.blocked]

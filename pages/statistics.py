@@ -60,13 +60,13 @@ def downloads(name: str, frame: pd.DataFrame) -> None:
 
 @st.cache_data(max_entries=64, show_spinner="Counting…")
 def computed(path: str, version: int, f: stats.Filters):
-    """Every view for these filters, kept until the data changes: every change to the data writes an
-    audit entry, so the newest audit id says whether these numbers are still current."""
+    """Every view for these filters, kept until what the statistics show changes (stats.version is bumped by
+    those writes only: reading, previewing or downloading leaves the cache alone)."""
     figures = stats.Stats(con, f)
     return stats.report(figures), {g: figures.volumes(g) for g in stats.GRAINS}
 
 
-report, by_grain = computed(str(db.default_path()), db.scalar(con, "stats/data_version"), filters)
+report, by_grain = computed(str(db.default_path()), stats.version(con), filters)
 summary = report["Summary"].set_index("measure")["value"]
 m = st.columns(4)
 m[0].metric("Children on the police sheets", summary["children on the police sheets"])

@@ -62,9 +62,9 @@ else:
         "State": ledger.LABELS[i.state], "Due": i.time_left(moment) + ("" if i.known_calendar else " (weekdays)"),
         "Why": i.reason, "School or route": i.school or "", "Resolve on": auth.PAGES[i.page][1],
         "Overdue": i.overdue(moment)} for i in now.open_items])
-    styled = table.drop(columns=["Overdue"]).style.apply(
-        lambda row: ["color: #b00020; font-weight: 600" if table.loc[row.name, "Overdue"] and c == "Due" else ""
-                     for c in row.index], axis=1)
+    late = table.pop("Overdue")
+    styled = table.style.apply(lambda due: ["color: #b00020; font-weight: 600" if x else "" for x in late],
+                               subset=["Due"], axis=0)
     st.dataframe(styled, hide_index=True, width="stretch",
                  column_config={"Why": st.column_config.TextColumn(width="medium"),
                                 "Due": st.column_config.TextColumn(width="medium")})

@@ -1,4 +1,4 @@
--- Attempted by a batch that died before the server's answer was recorded: it may or may not have gone.
+-- The message may or may not have reached the server: a person checks before anything is sent again.
 update notifications
-set status = 'unknown', last_error = 'the send was interrupted: check whether the school received it'
+set status = 'unknown', last_error = $error
 where id = $id and status = 'sending'

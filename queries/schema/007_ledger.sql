@@ -52,6 +52,11 @@ drop view stats_facts;
 drop table notifications;
 alter table notifications_v2 rename to notifications;
 
+-- A school's reply that it read the notification, or sent information for the triage: acknowledged.
+update notifications set status = 'acknowledged'
+where status = 'sent'
+  and id in (select notification_id from school_responses where kind in ('acknowledged', 'triage_info'));
+
 -- Children recorded with no school, or out of area, before those had a route: a decision taken under the
 -- old rules, recorded as such, so they do not all reappear as open work.
 update child_incidents
@@ -68,7 +73,8 @@ select ci.id
 from child_incidents ci
 where ci.closed_at is null
   and (ci.match_status in ('review', 'unknown')
-       or ci.id in (select child_incident_id from notifications where status in ('queued', 'sending', 'failed', 'unknown'))
+       or ci.id in (select child_incident_id from notifications
+                    where status in ('queued', 'sending', 'failed', 'unknown', 'returned'))
        or (ci.match_status = 'matched'
            and ci.id not in (select child_incident_id from notifications where kind <> 'wrong_school_reply')));
 

@@ -6,4 +6,4 @@ select incident_id, child_id, $sheet_id, sheet_row, school_text, school_norm, ma
        case when match_status in ('matched', 'no_school') then $now end
 from sheet_rows
 order by sheet_row
-returning id
+returning id, child_id

@@ -7,8 +7,8 @@ select case $dim
            when 'dash' then coalesce(dash_risk, 'not given')
            when 'level' then coalesce('Level ' || level::varchar, 'not given')
        end as key,
-       count(*) as children
-from facts
+       sum(children)::bigint as children
+from daily
 where day between $from and $to
 group by 1
 order by children desc, key
