@@ -93,6 +93,17 @@ def ratio_line(label: str, candidate: float, baseline: float, target: str, unit:
             f"(target {target})  [{load()}]")
 
 
+def signed_in(path: Path, username: str) -> dict:
+    """A browser session's state after a password login: a real server-side session on the database."""
+    from encompass import auth
+    con = db.connect(path)
+    try:
+        sid = auth.start_session(con, username, "bench")
+    finally:
+        con.close()
+    return {"authentication_status": True, "username": username, "encompass_sid": sid}
+
+
 class Page:
     """One signed-in browser session of the app through AppTest, on one database, for timing page runs."""
 
@@ -100,8 +111,8 @@ class Page:
         from streamlit.testing.v1 import AppTest
         os.environ["ENCOMPASS_DB"] = str(path)
         self.at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-        self.at.session_state["authentication_status"] = True
-        self.at.session_state["username"] = username
+        for key, value in signed_in(path, username).items():
+            self.at.session_state[key] = value
         for key, value in state.items():
             self.at.session_state[key] = value
         self.at.run()

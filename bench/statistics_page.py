@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, child_incidents, copy_of, demo_db, load, median, ratio_line  # noqa: E402
+from common import ROOT, child_incidents, copy_of, demo_db, load, median, ratio_line, signed_in  # noqa: E402
 
 
 def worker(path: str) -> None:
@@ -28,8 +28,8 @@ def worker(path: str) -> None:
     from streamlit.testing.v1 import AppTest
     os.environ["ENCOMPASS_DB"] = path
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "manager"
+    for key, value in signed_in(Path(path), "manager").items():
+        at.session_state[key] = value
     at.run()  # signs in and lands on Statistics: warms Python's imports, not the numbers
     at.switch_page("pages/statistics.py")
     import streamlit as st

@@ -15,6 +15,10 @@ SETTINGS = {
     "triage_reply_by": ("Information for the triage wanted by (HH:MM)", "11:00", "time"),
     "school_day_start": ("School day starts (HH:MM): notifications are due by then", "08:30", "time"),
     "home_la_code": ("Home local authority code (GIAS)", "893", "digits"),
+    "session_idle_minutes": ("Sign a user out after this many minutes without using the app", "30", "digits"),
+    "session_hours": ("Sign a user out this many hours after they signed in, whatever they do", "12", "digits"),
+    "max_sheet_mb": ("Largest police sheet accepted, once unpacked (MB)", "100", "digits"),
+    "max_sheet_rows": ("Most rows accepted in one police sheet", "50000", "digits"),
     "suppress_below": ("Statistics: counts below this show as “<N”", "5", "digits"),
     "triage_levels": ("Levels discussed at the triage (comma-separated)", "2,3", "levels"),
     "triage_agencies": ("Triage agencies (comma-separated)",
@@ -31,6 +35,12 @@ SETTINGS = {
                         "No further action,Early-help offer,Referral to children's social care,Strategy discussion,"
                         "Referral to the domestic-abuse service,MARAC referral,School to monitor,Other", "list"),
 }
+
+
+# The sensible range of each number: an idle limit of 0 would sign everyone out at once, a sheet limit of
+# 0 would refuse every sheet.
+RANGES = {"session_idle_minutes": (5, 480), "session_hours": (1, 24), "max_sheet_mb": (1, 1000),
+          "max_sheet_rows": (10, 1_000_000), "suppress_below": (0, 100)}
 
 
 def as_list(con, key: str) -> list[str]:
@@ -67,6 +77,8 @@ def save(con, values: dict[str, str], username: str) -> list[str]:
                 raise SettingError(f"{label}: '{value}' is not a time (HH:MM)") from None
         if kind == "digits" and not value.isdigit():
             raise SettingError(f"{label}: '{value}' is not a number")
+        if key in RANGES and not RANGES[key][0] <= int(value) <= RANGES[key][1]:
+            raise SettingError(f"{label}: use a number from {RANGES[key][0]} to {RANGES[key][1]}")
         if kind == "levels" and not all(p.strip() in ("1", "2", "3", "4") for p in value.split(",")):
             raise SettingError(f"{label}: use levels 1 to 4, e.g. 2,3")
         if kind in ("list", "levels"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime, timedelta
 
 import streamlit as st
 
@@ -58,10 +59,84 @@ def mail_settings() -> "mailing.MailSettings":
     return mailing.MailSettings.from_env(secrets=from_secrets)
 
 
+def client() -> str | None:
+    """The browser's address as the server sees it (for the per-client login limit)."""
+    try:
+        address = st.context.ip_address
+    except Exception:  # no request (bare mode)
+        return None
+    return address if isinstance(address, str) else None  # AppTest has a stand-in request
+
+
+def authenticator(con):
+    """streamlit-authenticator's login form and cookie plumbing, with the two decisions made here: every
+    password typed is counted before it is checked (auth.attempt_login), and the cookie carries only a
+    server-side session's id, signed — the server decides whether it is still good (auth.session_user)."""
+    import jwt
+    import streamlit_authenticator as stauth
+    from streamlit_authenticator.models import CookieModel
+
+    values = dict(con.execute("select key, value from settings").fetchall())
+    lifetime = timedelta(hours=int(values.get("session_hours", 12)))
+    key = auth.cookie_key(secret("cookie_key"), demo.is_demo(con), db.default_path().parent)
+    where = client()
+
+    class SessionCookie(CookieModel):
+        def get_cookie(self):
+            if st.session_state.get("logout"):
+                return False
+            token = st.context.cookies.get(self.cookie_name) if self.cookie_name in st.context.cookies else None
+            if not token:
+                return None
+            try:
+                claims = jwt.decode(token, self.cookie_key, algorithms=["HS256"], options={"require": ["sid", "exp"]})
+            except jwt.PyJWTError:
+                return None
+            username = auth.session_user(con, claims["sid"], resumed=True)
+            if username is None:
+                return None
+            st.session_state["encompass_sid"] = claims["sid"]
+            return {"username": username, "exp_date": claims["exp"]}
+
+        def set_cookie(self):
+            sid = auth.start_session(con, st.session_state["username"], where)
+            st.session_state["encompass_sid"] = sid
+            expires = datetime.now() + lifetime
+            token = jwt.encode({"sid": sid, "exp": int(expires.timestamp())}, self.cookie_key, algorithm="HS256")
+            self.cookie_manager.set(self.cookie_name, token, expires_at=expires)
+
+        def delete_cookie(self):
+            auth.end_session(con, st.session_state.pop("encompass_sid", None), "logout")
+            try:
+                self.cookie_manager.delete(self.cookie_name)
+            except KeyError:
+                pass
+
+    login = stauth.Authenticate(auth.credentials(con), cookie_name="encompass_desk", cookie_key=key,
+                                cookie_expiry_days=lifetime / timedelta(days=1), auto_hash=False, login_sleep_time=0)
+    # The library's own cookie model already rendered the one CookieManager component a page may have;
+    # a second instance would clash, so the existing object takes on this class's behaviour instead.
+    login.cookie_controller.cookie_model.__class__ = SessionCookie
+    login.authentication_controller.authentication_model.check_credentials = \
+        lambda username, password: auth.attempt_login(con, username, password, where)
+    return login
+
+
+SESSION_ENDED = "Your session has ended (signed out, idle for too long, or a password change). Please log in again."
+
+
 def current_user(con) -> auth.User | None:
+    """The signed-in user, while the server-side session is good; otherwise nobody (and the session state of
+    a session that ended elsewhere, went idle or ran out is cleared)."""
     if not st.session_state.get("authentication_status"):
         return None
-    user = auth.get_user(con, st.session_state.get("username") or "")
+    username = auth.session_user(con, st.session_state.get("encompass_sid"))
+    if username is None or username != st.session_state.get("username"):
+        for key in ("authentication_status", "username", "name", "encompass_sid", "roles", "email"):
+            st.session_state.pop(key, None)
+        st.session_state["session_ended"] = True
+        return None
+    user = auth.get_user(con, username)
     return None if user is None or user.disabled else user
 
 
@@ -70,10 +145,15 @@ def require(page: str):
     con = connection()
     user = current_user(con)
     if user is None:
+        if st.session_state.pop("session_ended", False):
+            st.info(SESSION_ENDED)
         st.error("Please log in.")
         st.stop()
     if not user.may_use(page):
         st.error("You do not have access to this page.")
+        st.stop()
+    if user.must_change_password and page != "account":
+        st.error("An administrator reset your password: choose your own on My account first.")
         st.stop()
     return con, user
 

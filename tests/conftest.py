@@ -114,12 +114,23 @@ def shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
+def signed_in_state(username: str) -> dict:
+    """What a browser session holds after a password login: a real server-side session on the database
+    the app will open ($ENCOMPASS_DB)."""
+    con = db.connect(db.default_path())
+    try:
+        sid = auth.start_session(con, username, "test")
+    finally:
+        con.close()
+    return {"authentication_status": True, "username": username, "encompass_sid": sid}
+
+
 def page_as(username: str, page: str | None = None, **state):
     """The app through AppTest with this user past the login form, optionally on one page."""
     from streamlit.testing.v1 import AppTest
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
+    for key, value in signed_in_state(username).items():
+        at.session_state[key] = value
     for key, value in state.items():
         at.session_state[key] = value
     at.run()
@@ -129,4 +140,5 @@ def page_as(username: str, page: str | None = None, **state):
     return at
 
 
-__all__ = ["pending", "shown", "xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD", "date", "datetime"]
+__all__ = ["pending", "shown", "signed_in_state", "xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD",
+           "date", "datetime"]

@@ -1,13 +1,23 @@
-"""Users, roles and the server-side lockout on a real database."""
+"""Users, roles, passwords, the server-side lockout and sessions on a real database."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 
-from encompass import auth, clock
+from encompass import auth, clock, db
 
 from .conftest import PASSWORD
+
+
+def move_clock(monkeypatch, minutes: float) -> None:
+    """The pinned service clock, moved on (or back) from where it stands."""
+    monkeypatch.setenv(clock.PIN, (clock.now() + timedelta(minutes=minutes)).isoformat(timespec="seconds"))
+
+
+def audited(con, action: str) -> list[tuple]:
+    return con.execute("select username, entity_id from audit_log where action = ? order by id", [action]).fetchall()
 
 
 def test_roles_decide_pages(users):
@@ -26,61 +36,184 @@ def test_passwords_are_hashed_and_checked(con, users):
     assert not auth.check_password(con, "coord", "wrong-password")
 
 
+@pytest.mark.parametrize("password, words", [
+    ("tiny", "at least 12"),
+    ("password1234", "too easy to guess"),          # long enough, but among the most common
+    ("aaaaaaaaaaaaaaaa", "too easy to guess"),      # a repeated character
+    ("qwertyuiopasdf", "too easy to guess"),        # a keyboard row
+    ("Jo Bloggs Jo Bloggs", "too easy to guess"),   # the person's own name
+    ("jobloggs2024!", "mostly your name"),
+    ("newperson-newperson", "mostly your name"),
+    ("newperson", "at least 12"),
+    (" leading-space-horse-battery", "start or end with a space"),
+    ("ünïcödé-horse-" * 6, "72 bytes"),
+])
+def test_a_new_password_must_be_long_and_hard_to_guess(con, password, words):
+    with pytest.raises(auth.AuthError, match=words):
+        auth.add_user(con, "newperson", password, "manager", display_name="Jo Bloggs")
+    assert auth.get_user(con, "newperson") is None
+
+
+def test_three_random_words_are_accepted(con):
+    auth.add_user(con, "newperson", "lantern otter marmalade", "manager")
+    assert auth.check_password(con, "newperson", "lantern otter marmalade")
+
+
 def test_user_validation(con, users):
-    with pytest.raises(auth.AuthError, match="at least"):
-        auth.add_user(con, "short", "tiny", "manager")
     with pytest.raises(auth.AuthError, match="agency"):
         auth.add_user(con, "noagency", PASSWORD, "triage")
     with pytest.raises(auth.AuthError, match="roles"):
         auth.add_user(con, "weird", PASSWORD, "superuser")
     with pytest.raises(auth.AuthError, match="exists"):
         auth.add_user(con, "coord", PASSWORD, "manager")
+    with pytest.raises(auth.AuthError, match="cannot be the username"):
+        auth.add_user(con, "longusername1", "longusername1", "manager")
 
 
-def test_five_failures_lock_for_fifteen_minutes(con, users):
+def test_five_wrong_passwords_lock_the_username_and_the_right_one_is_then_refused(con, users, monkeypatch):
     for _ in range(4):
-        auth.record_attempt(con, "coord", False)
+        assert not auth.attempt_login(con, "coord", "wrong-password", "10.0.0.1")
     assert auth.locked_until(con, "coord") is None
-    auth.record_attempt(con, "coord", False)
+    assert not auth.attempt_login(con, "coord", "wrong-password", "10.0.0.2")
     until = auth.locked_until(con, "coord")
-    assert until is not None and timedelta(minutes=14) < until - clock.now() <= timedelta(minutes=15)
-    creds = auth.credentials(con)
-    assert creds["usernames"]["coord"]["failed_login_attempts"] == auth.LOCK_AFTER  # the library refuses it
+    assert until == clock.now() + auth.LOCK_FOR
     assert next(u for u in auth.list_users(con) if u["username"] == "coord")["locked"]
-    # Sixteen minutes later the lock has passed.
-    con.execute("update login_attempts set attempted_at = attempted_at - interval 16 minute")
-    assert auth.locked_until(con, "coord") is None
+    assert not auth.attempt_login(con, "coord", PASSWORD, "10.0.0.3")  # refused unchecked while locked
+    # The refused attempt counts too: the lock runs fifteen minutes from the last try.
+    move_clock(monkeypatch, 14)
+    assert not auth.attempt_login(con, "coord", PASSWORD, "10.0.0.3")
+    move_clock(monkeypatch, 16)
+    assert auth.attempt_login(con, "coord", PASSWORD, "10.0.0.3")
+    assert [a for a, in con.execute("select action from audit_log where entity_id = 'coord' and action like 'login%' "
+                                    "order by id").fetchall()] == ["login_failed"] * 7 + ["login"]
+
+
+def test_an_unknown_username_is_counted_like_a_known_one(con, users):
+    for _ in range(auth.LOCK_AFTER):
+        assert not auth.attempt_login(con, "nobody", "guess-guess-guess")
+    assert auth.locked_until(con, "nobody") is not None  # same behaviour: no hint that it does not exist
+
+
+def test_one_client_guessing_many_usernames_is_locked(con, users):
+    for n in range(auth.LOCK_CLIENT_AFTER):
+        assert not auth.attempt_login(con, f"user{n}", "guess-guess-guess", "203.0.113.9")
+    assert not auth.attempt_login(con, "coord", PASSWORD, "203.0.113.9")  # the client is locked
+    assert auth.attempt_login(con, "coord", PASSWORD, "198.51.100.1")  # the same user elsewhere is not
 
 
 def test_a_success_resets_the_count_and_an_admin_can_unlock(con, users):
     for _ in range(4):
-        auth.record_attempt(con, "nurse", False)
-    auth.record_attempt(con, "nurse", True)
-    for _ in range(4):
-        auth.record_attempt(con, "nurse", False)
-    assert auth.locked_until(con, "nurse") is None
-    auth.record_attempt(con, "nurse", False)
+        auth.attempt_login(con, "nurse", "wrong-password")
+    assert auth.attempt_login(con, "nurse", PASSWORD)
+    for _ in range(5):
+        auth.attempt_login(con, "nurse", "wrong-password")
     assert auth.locked_until(con, "nurse")
     auth.unlock(con, "nurse", by="root")
     assert auth.locked_until(con, "nurse") is None
+    assert auth.attempt_login(con, "nurse", PASSWORD)
+    assert audited(con, "unlock_user") == [("root", "nurse")]
 
 
-def test_disabled_users_cannot_log_in(con, users):
+def test_many_guesses_at_once_are_each_counted_before_any_is_checked(db_path, users):
+    """Twenty-five browsers posting a guess at the same moment: each is counted before any is checked, so only
+    five wrong ones reach the password check; the rest find the username locked, whatever they guessed (one of
+    them is the right password)."""
+    guesses = [f"guess-{n:02d}-wrong" for n in range(24)] + [PASSWORD]
+    results: dict[str, bool] = {}
+    connection = db.connect(db_path)
+    start = threading.Barrier(len(guesses))
+
+    def guess(password: str) -> None:
+        cursor = connection.cursor()
+        start.wait()
+        results[password] = auth.attempt_login(cursor, "coord", password)
+
+    threads = [threading.Thread(target=guess, args=(g,)) for g in guesses]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    counted = connection.execute("select count(*), count(succeeded) from login_attempts where username = 'coord'"
+                                 ).fetchone()
+    checked = connection.execute("select count(*) from audit_log where action like 'login%' and entity_id = 'coord' "
+                                 "and detail like '%\"locked\": false%'").fetchone()[0]
+    connection.close()
+    assert counted == (25, 25)  # every attempt counted and settled
+    assert sum(results.values()) == (1 if results[PASSWORD] else 0)
+    if not results[PASSWORD]:  # the right password came after five wrong ones: it was never checked
+        assert checked == auth.LOCK_AFTER
+
+
+def test_disabled_users_cannot_log_in_and_their_sessions_end(con, users):
+    session = auth.start_session(con, "boss")
     auth.set_disabled(con, "boss", True, by="root")
     assert "boss" not in auth.credentials(con)["usernames"]
     assert not auth.get_user(con, "boss").may_use("account")
+    assert not auth.attempt_login(con, "boss", PASSWORD)
+    assert auth.session_user(con, session) is None
 
 
-def test_library_failures_are_read_back(con, users):
-    creds = auth.credentials(con)
-    creds["usernames"]["coord"]["failed_login_attempts"] = 1  # what the library writes on a wrong password
-    assert auth.failed_usernames(creds) == ["coord"]
+def test_the_library_is_never_given_a_password_hash(con, users):
+    assert all(entry["password"] == "-" for entry in auth.credentials(con)["usernames"].values())
 
 
-def test_cookie_key_rules():
+def test_a_session_is_good_until_logout(con, users):
+    session = auth.start_session(con, "coord", "10.0.0.1")
+    assert auth.session_user(con, session) == "coord"
+    stored = con.execute("select id_hash from sessions").fetchone()[0]
+    assert session not in stored  # only a hash of the id is kept
+    auth.end_session(con, session, "logout")
+    assert auth.session_user(con, session) is None
+    assert auth.session_user(con, "made-up-session-id") is None
+    assert audited(con, "logout") == [("coord", "coord")]
+
+
+def test_an_idle_session_ends_and_a_busy_one_runs_to_its_lifetime(con, users, monkeypatch):
+    idle = auth.start_session(con, "coord")
+    busy = auth.start_session(con, "coord")
+    for _ in range(20):  # 20 × 25 minutes of use: never idle for 30
+        move_clock(monkeypatch, 25)
+        assert auth.session_user(con, busy) == "coord"
+    assert auth.session_user(con, idle) is None
+    for _ in range(8):  # 700 minutes in all
+        move_clock(monkeypatch, 25)
+        assert auth.session_user(con, busy) == "coord"
+    move_clock(monkeypatch, 25)  # past twelve hours, however busy
+    assert auth.session_user(con, busy) is None
+    assert sorted(con.execute("select ended_why from sessions").fetchall()) == [("idle",), ("lifetime",)]
+
+
+def test_a_password_change_ends_every_other_session(con, users):
+    here = auth.start_session(con, "coord")
+    elsewhere = auth.start_session(con, "coord")
+    auth.set_password(con, "coord", "lantern otter marmalade", by="coord", keep_session=here)
+    assert auth.session_user(con, here) == "coord"
+    assert auth.session_user(con, elsewhere) is None
+
+
+def test_an_administrator_reset_ends_every_session_and_asks_for_a_new_password(con, users):
+    session = auth.start_session(con, "nurse")
+    auth.set_password(con, "nurse", "lantern otter marmalade", by="root", must_change=True)
+    assert auth.session_user(con, session) is None
+    assert auth.get_user(con, "nurse").must_change_password
+    assert audited(con, "reset_password") == [("root", "nurse")]
+
+
+def test_sign_out_everywhere(con, users):
+    sessions = [auth.start_session(con, "police") for _ in range(3)]
+    other = auth.start_session(con, "nurse")
+    assert auth.sign_out_everywhere(con, "police", by="root") == 3
+    assert [auth.session_user(con, s) for s in sessions] == [None] * 3
+    assert auth.session_user(con, other) == "nurse"
+
+
+def test_cookie_key_rules(tmp_path):
     good = "k" * 40
     assert auth.cookie_key(good, demo=False) == good
     for bad, words in [(None, "no cookie key"), ("short", "too short"), (auth.EXAMPLE_COOKIE_KEY, "example")]:
         with pytest.raises(auth.AuthError, match=words):
             auth.cookie_key(bad, demo=False)
-    assert len(auth.cookie_key(None, demo=True)) >= auth.MIN_COOKIE_KEY
+    made = auth.cookie_key(None, demo=True, folder=tmp_path)
+    assert len(made) >= auth.MIN_COOKIE_KEY
+    assert auth.cookie_key(None, demo=True, folder=tmp_path) == made  # kept: a reload keeps a demo user in
+    assert (tmp_path / ".encompass-cookie-key").stat().st_mode & 0o777 == 0o600

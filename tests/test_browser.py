@@ -228,3 +228,68 @@ def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
             "triage-police",)
     finally:
         con.close()
+
+
+def test_a_stolen_cookie_is_worthless_after_logout_or_a_password_change(server, demo_template, tmp_path):
+    """The cookie only names a server-side session: once that session ends (logout, a password change
+    elsewhere), replaying the cookie in another browser shows the login form, never a page."""
+    url, _, _, _ = server
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+        def browser_with(cookies):
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.add_cookies(cookies)
+            tab = context.new_page()
+            tab.set_default_timeout(30_000)
+            tab.goto(url)
+            return tab
+
+        def session_cookie(tab):
+            for _ in range(40):  # the cookie component writes it just after the login run
+                found = [c for c in tab.context.cookies() if c["name"] == "encompass_desk"]
+                if found:
+                    return found
+                time.sleep(0.25)
+            raise AssertionError("no session cookie was set")
+
+        def shows_login_form(tab):
+            tab.get_by_role("textbox", name="Username").wait_for()
+            settled(tab)
+            return heading(tab, "Today").count() == 0
+
+        laptop = browser.new_page(viewport={"width": 1280, "height": 900})
+        laptop.set_default_timeout(30_000)
+        log_in(laptop, url, "coordinator")
+        heading(laptop, "Today").wait_for()
+        stolen = session_cookie(laptop)
+        copy = browser_with(stolen)  # while the session lives, the cookie signs a browser in (a reload works)
+        heading(copy, "Today").wait_for()
+        copy.context.close()
+
+        settled(laptop)
+        laptop.get_by_role("button", name="Log out").click()
+        laptop.get_by_role("textbox", name="Username").wait_for()
+        assert shows_login_form(browser_with(stolen))
+
+        # Signed in on two machines; a password change on one ends the other, and its cookie with it.
+        log_in(laptop, url, "coordinator")
+        heading(laptop, "Today").wait_for()
+        office = browser_with([])
+        log_in(office, url, "coordinator")
+        heading(office, "Today").wait_for()
+        office_cookie = session_cookie(office)
+        go(laptop, "My account", "My account")
+        laptop.get_by_role("textbox", name="Current password").fill(demo.DEMO_PASSWORD)
+        laptop.get_by_role("textbox", name="New password", exact=True).fill("quill harbour lantern")
+        laptop.get_by_role("textbox", name="New password again").fill("quill harbour lantern")
+        laptop.get_by_role("button", name="Change password").click()
+        laptop.get_by_text("Password changed.").wait_for()
+        assert shows_login_form(browser_with(office_cookie))
+        settled(office)
+        office.get_by_role("link", name="Send").first.click()  # the open tab, at its next click
+        office.get_by_text("Your session has ended").first.wait_for()
+        assert heading(office, "Send").count() == 0
+        go(laptop, "Today", "Today")  # the laptop, where it was changed, carries on
+        browser.close()

@@ -73,7 +73,7 @@ def test_next_school_day(db_path):
 
 def test_users_add_reads_the_password_from_stdin(db_path):
     got = out(run(db_path, "users", "add", "nurse1", "--role", "triage", "--agency", "Health",
-                  stdin="a-long-password\n"))
+                  stdin="kettle viaduct pebble\n"))
     assert got == {"username": "nurse1", "roles": ["triage"], "agency": "Health"}
     listed = out(run(db_path, "users", "list"))
     assert [u["username"] for u in listed] == ["nurse1"]

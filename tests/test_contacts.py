@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from encompass import calendar, clock, contacts, db, exports
 
-from .conftest import ROOT, page_as, shown
+from .conftest import ROOT, page_as, shown, signed_in_state
 
 BELVIDERE, HINSTOCK, HADLEY = 123437, 150398, 144853
 
@@ -229,7 +229,7 @@ def test_page_is_closed_to_managers_and_triage(demo_db, username):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/schools.py")
     direct = AppTest.from_file(str(ROOT / "pages" / "schools.py"), default_timeout=60)
-    direct.session_state["authentication_status"] = True
-    direct.session_state["username"] = username
+    for key, value in signed_in_state(username).items():
+        direct.session_state[key] = value
     direct.run()
     assert [e.value for e in direct.error] == ["You do not have access to this page."]

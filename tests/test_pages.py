@@ -1,12 +1,14 @@
 """Every page through Streamlit's AppTest, on a real demo database: access per role, and the journeys."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from encompass import auth, db, demo, matching
+from encompass import auth, clock, db, demo, matching, web
 
-from .conftest import ROOT, child_row, xlsx_bytes
+from .conftest import ROOT, child_row, signed_in_state, xlsx_bytes
 
 APP = str(ROOT / "app.py")
 PAGE_TITLES = {"today": "Today", "import": "Import the daily sheet", "matching": "School matching",
@@ -19,9 +21,8 @@ ROLE_USERS = {"coordinator": "coordinator", "manager": "manager", "triage": "tri
 def signed_in(username: str) -> AppTest:
     """The app with this user already past the login form (the form itself is tested below)."""
     at = AppTest.from_file(APP, default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = username
-    at.session_state["name"] = username
+    for key, value in signed_in_state(username).items():
+        at.session_state[key] = value
     return at.run()
 
 
@@ -54,13 +55,19 @@ def test_five_wrong_passwords_lock_the_account_on_the_server(demo_db):
         at.text_input[1].input(f"wrong-{attempt}")
         at.button[0].click().run()
         assert titles(at) == []
-    assert any("locked until" in e.value for e in at.error)
+        assert [e.value for e in at.error] == [auth.LOGIN_REFUSED]
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_input[0].input("manager")
-    at.text_input[1].input(demo.DEMO_PASSWORD)  # the right password no longer opens it
+    at.text_input[1].input(demo.DEMO_PASSWORD)  # the right password no longer opens it ...
     at.button[0].click().run()
     assert titles(at) == []
-    assert any("locked" in e.value for e in at.error)
+    # ... and the page says exactly what it says for a wrong password: a guesser learns nothing
+    assert [e.value for e in at.error] == [auth.LOGIN_REFUSED]
+    con = db.connect(demo_db)
+    try:
+        assert auth.locked_until(con, "manager") is not None
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_USERS))
@@ -83,8 +90,8 @@ def test_page_access_matrix(demo_db, role, page):
                                   "meeting"])
 def test_each_page_checks_again_when_run_directly(demo_db, page):
     at = AppTest.from_file(str(ROOT / auth.PAGES[page][0]), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "manager"
+    for key, value in signed_in_state("manager").items():
+        at.session_state[key] = value
     at.run()
     assert [e.value for e in at.error] == ["You do not have access to this page."]
     assert not titles(at)
@@ -183,34 +190,106 @@ def test_names_on_the_matching_page_are_shown_only_on_request_and_audited(demo_d
         con.close()
 
 
-def test_admin_adds_a_user(demo_db):
-    at = signed_in("admin")
-    at.switch_page("pages/users.py").run()
-    at.text_input[0].input("newnurse")
-    at.text_input[1].input("New Nurse")
-    at.multiselect[0].set_value(["triage"])
-    at.text_input[3].input("Health")
-    at.text_input[4].input("a-long-password")
+def labelled(widgets, label: str):
+    return next(w for w in widgets if w.label.startswith(label))
+
+
+def log_in(username: str, password: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
     at.button[0].click().run()
     assert not at.exception
+    return at
+
+
+def test_a_new_user_chooses_their_own_password_before_anything_else(demo_db):
+    at = signed_in("admin")
+    at.switch_page("pages/users.py").run()
+    labelled(at.text_input, "Username").input("newnurse")
+    labelled(at.text_input, "Full name").input("New Nurse")
+    labelled(at.multiselect, "Roles").set_value(["triage"])
+    labelled(at.selectbox, "Agency").set_value("Health")
+    labelled(at.text_input, "First password").input("first lantern otter")
+    labelled(at.button, "Add user").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success][0].startswith("User newnurse added")
+
+    first = log_in("newnurse", "first lantern otter")
+    assert titles(first) == ["My account"]  # nothing else is offered ...
+    assert any("choose your own" in w.value for w in first.warning)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        first.switch_page("pages/triage.py")
+    labelled(first.text_input, "Current password").input("first lantern otter")
+    labelled(first.text_input, "New password").input("marmalade kettle viaduct")
+    labelled(first.text_input, "New password again").input("marmalade kettle viaduct")
+    labelled(first.button, "Change password").click().run()
+    assert titles(first) == ["My account"] and first.success
+    first.switch_page("pages/triage.py").run()  # ... until they have
+    assert titles(first) == ["Domestic Abuse Triage"]
     con = db.connect(demo_db)
     try:
         assert auth.get_user(con, "newnurse").agency == "Health"
+        assert not auth.get_user(con, "newnurse").must_change_password
     finally:
         con.close()
 
 
-def test_change_my_password(demo_db):
+def test_admin_changes_roles_resets_a_password_and_signs_a_user_out_everywhere(demo_db):
+    nurse = signed_in("triage-health")
+    assert titles(nurse) == ["Domestic Abuse Triage"]
+    at = signed_in("admin")
+    at.switch_page("pages/users.py").run()
+    labelled(at.selectbox, "User").set_value("triage-health").run()
+    at.multiselect(key="roles_triage-health").set_value(["triage", "manager"])
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert [s.value for s in at.success] == ["triage-health saved."]
+    nurse.run().switch_page("pages/statistics.py").run()  # the new role counts at once
+    assert titles(nurse) == ["Statistics"]
+    labelled(at.selectbox, "User").set_value("triage-health").run()
+    next(b for b in at.button if b.label.startswith("Sign out everywhere")).click().run()
+    assert [s.value for s in at.success] == ["triage-health signed out of 1 session."]
+    assert titles(nurse.run()) == [] and [i.value for i in nurse.info] == [web.SESSION_ENDED]
+    labelled(at.selectbox, "User").set_value("triage-health").run()
+    labelled(at.text_input, "New first password").input("password")
+    next(b for b in at.button if b.label == "Reset password").click().run()
+    assert any("too easy to guess" in e.value or "at least" in e.value for e in at.error)
+    labelled(at.text_input, "New first password").input("pebble saucepan harbour")
+    next(b for b in at.button if b.label == "Reset password").click().run()
+    assert titles(log_in("triage-health", demo.DEMO_PASSWORD)) == []
+    assert titles(log_in("triage-health", "pebble saucepan harbour")) == ["My account"]
+    con = db.connect(demo_db)
+    try:
+        assert auth.get_user(con, "triage-health").roles == {"triage", "manager"}
+        assert [a for a, in con.execute("select action from audit_log where entity_id = 'triage-health' and "
+                                        "username = 'admin' order by id").fetchall()] == [
+            "update_user", "sign_out_everywhere", "reset_password"]
+    finally:
+        con.close()
+
+
+def test_change_my_password_signs_out_my_other_sessions_only(demo_db):
+    on_the_laptop = signed_in("manager")
     at = signed_in("manager")
     at.switch_page("pages/account.py").run()
+    at.text_input[0].input(demo.DEMO_PASSWORD)
+    at.text_input[1].input("password")  # a common one is refused, saying why
+    at.text_input[2].input("password")
+    at.button[0].click().run()
+    assert any("at least 12 characters" in e.value for e in at.error)
     at.text_input[0].input(demo.DEMO_PASSWORD)
     at.text_input[1].input("another-long-password")
     at.text_input[2].input("another-long-password")
     at.button[0].click().run()
-    assert [s.value for s in at.success] == ["Password changed."]
+    assert [s.value for s in at.success] == ["Password changed. Your other sessions are signed out."]
+    assert titles(at.run()) == ["My account"]  # this session goes on
+    on_the_laptop.run()  # the other one shows nothing but that it has ended
+    assert titles(on_the_laptop) == []
+    assert [i.value for i in on_the_laptop.info] == [web.SESSION_ENDED]
     con = db.connect(demo_db)
     try:
         assert auth.check_password(con, "manager", "another-long-password")
+        assert not auth.check_password(con, "manager", demo.DEMO_PASSWORD)
     finally:
         con.close()
 
@@ -235,3 +314,13 @@ def test_sheet_text_cannot_become_markdown_links(demo_db):
     at.switch_page("pages/school_matching.py").run()
     heading = next(m.value for m in at.markdown if "Click me" in m.value)
     assert heading == "#### \\[Click me\\]\\(http\\://evil\\.example\\)"
+
+
+def test_a_session_left_idle_ends_at_the_next_click(demo_db, monkeypatch):
+    at = signed_in("coordinator")
+    assert titles(at) == ["Today"]
+    monkeypatch.setenv(clock.PIN, (clock.now() + timedelta(minutes=29)).isoformat())
+    assert titles(at.run()) == ["Today"]  # in use: each click keeps it alive
+    monkeypatch.setenv(clock.PIN, (clock.now() + timedelta(minutes=31)).isoformat())
+    at.run()
+    assert titles(at) == [] and [i.value for i in at.info] == [web.SESSION_ENDED]

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from encompass import auth, sheets, stats
 
-from .conftest import PASSWORD, ROOT, child_row, xlsx_bytes
+from .conftest import PASSWORD, ROOT, child_row, signed_in_state, xlsx_bytes
 
 START, END = date(2026, 2, 16), date(2026, 3, 15)   # 15 term days, 5 half-term days, 8 weekend days
 NAMES = ["Xavi", "Xena", "Xeno", "Yusuf", "Wanda", "Wilf", "Wren", "Walt", "Wes"]
@@ -118,8 +118,8 @@ def test_the_manager_page_and_its_downloads_show_no_names(fixture_db, db_path, m
     monkeypatch.setenv("ENCOMPASS_DB", str(db_path))
     monkeypatch.setenv("ENCOMPASS_COOKIE_KEY", "k" * 40)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["authentication_status"] = True
-    at.session_state["username"] = "boss"
+    for key, value in signed_in_state("boss").items():
+        at.session_state[key] = value
     at.run()
     at.switch_page("pages/statistics.py").run()
     at.date_input[0].set_value((START, END)).run()
