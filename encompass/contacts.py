@@ -10,7 +10,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from . import audit, calendar, clock, db, schools, spreadsheet, stats
 
@@ -215,6 +215,12 @@ def unconfirmed(con, today: date | None = None) -> tuple[list[dict], int, int]:
 
 def closed_with_contacts(con) -> list[dict]:
     return db.rows(con, "contacts/closed_with_contacts")
+
+
+def refused_addresses(con) -> list[dict]:
+    """Contacts whose address the mail server refused lately (and has not accepted since): each such message
+    went to the school's other lead only, and the address needs checking with the school."""
+    return db.rows(con, "contacts/refused", {"since": clock.now() - timedelta(days=90)})
 
 
 def odd_domains(con) -> list[dict]:

@@ -207,7 +207,8 @@ def tls_context(settings: MailSettings) -> ssl.SSLContext:
 
 
 class SmtpTransport:
-    """One SMTP connection for a batch, opened through yagmail with verified TLS."""
+    """One SMTP connection for a batch, opened through yagmail with verified TLS, and opened again when it
+    breaks (the rest of the batch goes on)."""
 
     def __init__(self, settings: MailSettings):
         if not (settings.starttls or settings.ssl) and not is_loopback(settings.host):
@@ -217,8 +218,13 @@ class SmtpTransport:
             raise TransportError("ENCOMPASS_SMTP_USER is set without ENCOMPASS_SMTP_PASSWORD")
         self.settings = settings
         self.client = None
+        self.broken = False  # the connection is in an unknown state: open a new one before the next message
 
     def __enter__(self):
+        self._open()
+        return self
+
+    def _open(self) -> None:
         s = self.settings
         context = tls_context(s) if (s.starttls or s.ssl) else None
         extra = {"context": context} if s.ssl else {}
@@ -236,50 +242,71 @@ class SmtpTransport:
             raise TransportError(f"the mail server {s.host}:{s.port} does not offer STARTTLS") from None
         except (OSError, smtplib.SMTPException) as exc:
             raise TransportError(f"cannot connect to the mail server {s.host}:{s.port}: {exc}") from None
-        return self
+        self.broken = False
 
     def __exit__(self, *exc):
+        self._close()
+        return False
+
+    def _close(self) -> None:
         try:
             self.client.close()
         except Exception:  # closing a broken connection must not hide the real error
             pass
-        return False
 
     def send(self, out: Outgoing, recipients: list[str], label: str | None = None) -> Delivery:
-        """MAIL, RCPT for each recipient, DATA: the conversation smtplib.sendmail has, told apart by phase."""
+        """MAIL, RCPT for each recipient, DATA: the conversation smtplib.sendmail has, told apart by phase.
+        Before the message's text goes nothing has been delivered, so a dropped connection there is simply
+        opened again, once; after it, only the server's answer says what happened."""
+        for attempt in (1, 2):
+            try:
+                if self.broken:
+                    self._close()
+                    self._open()
+                accepted, refused = self._envelope(recipients)
+                break
+            except TransportError as exc:
+                raise Refused(str(exc)) from None
+            except (OSError, smtplib.SMTPException) as exc:
+                self.broken = True
+                if attempt == 2:
+                    raise Refused(f"{exc.__class__.__name__}: {exc}") from None
         smtp = self.client.smtp
-        try:  # before the message's text is sent, a failure means it went nowhere
-            smtp.ehlo_or_helo_if_needed()
-            code, reply = smtp.mail(self.settings.sender)
-            if code != 250:
-                smtp.rset()
-                raise Refused(f"the server refused the sender: {code} {_text(reply)}")
-            refused = {}
-            for address in recipients:
-                code, reply = smtp.rcpt(address)
-                if code not in (250, 251):
-                    refused[address] = f"{code} {_text(reply)}"
-            accepted = [a for a in recipients if a not in refused]
-            if not accepted:
-                smtp.rset()
-                raise Refused("the server refused every recipient: "
-                              + "; ".join(f"{a}: {why}" for a, why in refused.items()))
-            smtp.putcmd("data")
-            code, reply = smtp.getreply()
-            if code != 354:
-                smtp.rset()
-                raise Refused(f"the server would not take the message: {code} {_text(reply)}")
-        except (OSError, smtplib.SMTPException) as exc:
-            raise Refused(f"{exc.__class__.__name__}: {exc}") from None
         try:  # the text is on its way: only the server's answer says what became of it
             smtp.send(smtplib._quote_periods(out.data) + (b"" if out.data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
             code, reply = smtp.getreply()
         except (OSError, smtplib.SMTPException) as exc:
+            self.broken = True
             raise Uncertain(f"the connection broke after the message was sent, before the server answered: "
                             f"{exc.__class__.__name__}: {exc}") from None
         if code != 250:  # an explicit refusal of the whole message: the server did not keep it
             raise Refused(f"the server refused the message: {code} {_text(reply)}")
         return Delivery(out.message_id, accepted, refused)
+
+    def _envelope(self, recipients: list[str]) -> tuple[list[str], dict[str, str]]:
+        """MAIL, RCPT, DATA up to the server's go-ahead: who it will take the message for, and who not."""
+        smtp = self.client.smtp
+        smtp.ehlo_or_helo_if_needed()
+        code, reply = smtp.mail(self.settings.sender)
+        if code != 250:
+            smtp.rset()
+            raise Refused(f"the server refused the sender: {code} {_text(reply)}")
+        refused = {}
+        for address in recipients:
+            code, reply = smtp.rcpt(address)
+            if code not in (250, 251):
+                refused[address] = f"{code} {_text(reply)}"
+        accepted = [a for a in recipients if a not in refused]
+        if not accepted:
+            smtp.rset()
+            raise Refused("the server refused every recipient: "
+                          + "; ".join(f"{a}: {why}" for a, why in refused.items()))
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            smtp.rset()
+            raise Refused(f"the server would not take the message: {code} {_text(reply)}")
+        return accepted, refused
 
 
 def _text(reply) -> str:

@@ -455,6 +455,18 @@ def _record_failures(con, ids: list[int], error: str, username: str) -> None:
         audit.record(cur, username, "send_failed", "notifications", ",".join(map(str, ids)), error=error)
 
 
+def recover_if_idle(con, username: str) -> int | None:
+    """Settle a dead batch's notifications now, unless a send is running. No send running in this process
+    means none anywhere (the database file admits one process), so anything still 'sending' was left by a
+    batch that died. Returns how many have an unknown outcome, or None when a send is running."""
+    if not _SEND_LOCK.acquire(blocking=False):
+        return None
+    try:
+        return _recover(con, username)
+    finally:
+        _SEND_LOCK.release()
+
+
 def _recover(con, username: str) -> int:
     """Settle notifications left 'sending' by a batch that died, from its journal. Returns how many
     have an unknown outcome (attempted, never confirmed): a person must check those."""

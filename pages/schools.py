@@ -126,6 +126,14 @@ with find:
         school_view(chosen["urn"])
 
 with attention:
+    refused = contacts.refused_addresses(con)
+    if refused:
+        st.markdown("##### Addresses the mail server refused")
+        st.caption("The message went to the school's other lead only. Check the address with the school and "
+                   "correct it under Find a school.")
+        st.dataframe([{"URN": r["urn"], "School": r["school"], "Role": contacts.ROLES[r["role"]], "Name": r["name"],
+                       "Email": r["email"], "Refused": f"{r['refused_at']:%d/%m/%Y %H:%M}", "Server said": r["detail"]}
+                      for r in refused], hide_index=True)
     missing = contacts.missing_contacts(con)
     blocked = [m for m in missing if not (m["has_key"] or m["has_deputy"])
                and not (m["out_of_county"] and m["la_lead"])]

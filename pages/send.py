@@ -22,6 +22,8 @@ st.caption(f"Mail goes to the outbox folder {mail.outbox} (nothing leaves this m
            else f"Mail goes through {mail.host}:{mail.port}.")
 
 items = notifications.pending(con)
+if any(i.status == "sending" for i in items) and notifications.recover_if_idle(con, user.username) is not None:
+    items = notifications.pending(con)  # a batch that died is settled now; what is left is being sent
 waiting = {i.child_incident_id for i in items if i.kind in notifications.MAIN_KINDS}
 if notifications.refresh(con, user.username, waiting):  # a safety net: normally queued when the school is decided
     items = notifications.pending(con)

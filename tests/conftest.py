@@ -1,16 +1,21 @@
 """Shared fixtures: real DuckDB files, real spreadsheets, the real schools register."""
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import os
 import shutil
+import socket
+import threading
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+from aiosmtpd.controller import Controller
 
-from encompass import auth, clock, db, demo
+from encompass import auth, clock, contacts, db, demo, mailing, notifications, sheets
 
 # Every test, and every app or CLI process a test starts, runs at this moment unless the test chooses
 # its own (monkeypatch.setenv(clock.PIN, ...)): nothing depends on the day the suite happens to run.
@@ -141,4 +146,57 @@ def page_as(username: str, page: str | None = None, **state):
 
 
 __all__ = ["pending", "shown", "signed_in_state", "xlsx_bytes", "csv_bytes", "child_row", "HEADERS", "PASSWORD",
-           "date", "datetime"]
+           "date", "datetime", "Inbox", "free_port", "BELVIDERE", "HINSTOCK"]
+
+
+# --- a real SMTP server on loopback ---------------------------------------------------------------
+
+BELVIDERE, HINSTOCK = 123437, 150398
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives, or refuses while `failing` is set."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
+        self.failing = False
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.failing:
+            return "451 4.3.0 Try again later"
+        msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp():
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.settings = mailing.MailSettings(transport="smtp", host="127.0.0.1", port=controller.port,
+                                          starttls=False, sender="encompass@council.example.org")
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def ready(con):
+    """Two matched children at Belvidere Primary with its Key Contact and Deputy, one at Hinstock (no contacts)."""
+    for role, who in (("key_contact", "dsl"), ("deputy", "ddsl")):
+        contacts.save(con, BELVIDERE, contacts.Contact(role, who.upper(), f"{who}@belvidere.example.org"), "coord")
+    sheets.import_sheet(con, xlsx_bytes([
+        child_row(ref="N/1", forename="Ada", school="Belvidere Primary School", incident="13/11/2026"),
+        child_row(ref="N/1", forename="Bo", dob="05/06/2017", school="Belvidere Primary School", incident="13/11/2026"),
+        child_row(ref="N/2", forename="Cy", school="Hinstock Primary School", incident="14/11/2026"),
+    ]), "n.xlsx", "coord")
+    notifications.refresh(con)
+    return con

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import email
 import json
-import socket
 import subprocess
 import sys
 import textwrap
@@ -13,62 +12,10 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from encompass import calendar, contacts, db, mailing, matching, notifications, sheets, templates
 
-from .conftest import child_row, pending, xlsx_bytes
-
-BELVIDERE, HINSTOCK = 123437, 150398
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives, or refuses while `failing` is set."""
-
-    def __init__(self):
-        self.messages: list[tuple[list[str], email.message.EmailMessage]] = []
-        self.failing = False
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.failing:
-            return "451 4.3.0 Try again later"
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), msg))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    inbox.settings = mailing.MailSettings(transport="smtp", host="127.0.0.1", port=controller.port,
-                                          starttls=False, sender="encompass@council.example.org")
-    yield inbox
-    controller.stop()
-
-
-@pytest.fixture
-def ready(con):
-    """Two matched children at Belvidere Primary with its Key Contact and Deputy, one at Hinstock (no contacts)."""
-    for role, who in (("key_contact", "dsl"), ("deputy", "ddsl")):
-        contacts.save(con, BELVIDERE, contacts.Contact(role, who.upper(), f"{who}@belvidere.example.org"), "coord")
-    sheets.import_sheet(con, xlsx_bytes([
-        child_row(ref="N/1", forename="Ada", school="Belvidere Primary School", incident="13/11/2026"),
-        child_row(ref="N/1", forename="Bo", dob="05/06/2017", school="Belvidere Primary School", incident="13/11/2026"),
-        child_row(ref="N/2", forename="Cy", school="Hinstock Primary School", incident="14/11/2026"),
-    ]), "n.xlsx", "coord")
-    notifications.refresh(con)
-    return con
-
+from .conftest import BELVIDERE, HINSTOCK, child_row, pending, xlsx_bytes
 
 def test_queue_one_per_child_and_school_with_due_time_and_blocks(ready):
     con = ready

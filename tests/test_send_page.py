@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import re
 from email import policy
 
 import pytest
@@ -122,7 +123,7 @@ def test_admin_settings_are_checked(demo_db):
 def test_send_page_through_a_real_smtp_server(demo_db, monkeypatch):
     from aiosmtpd.controller import Controller
 
-    from .test_notifications import Inbox, free_port
+    from .conftest import Inbox, free_port
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -160,3 +161,40 @@ def test_admin_adds_a_council_calendar_period(demo_db):
         assert calendar.day_info(con, date(2026, 12, 22)).kind == "holiday"
     finally:
         con.close()
+
+
+def test_a_running_send_is_shown_as_running_and_a_dead_one_is_settled(demo_db):
+    """Another session opening Send while a batch is on the wire sees who is sending since when, not an
+    interruption; a batch whose process died is settled when Send is next opened."""
+    import threading
+    import time
+
+    from .test_hostile_mail import AnswersLate, serve, smtp_settings
+    import_one(demo_db, ref="R/1")
+    server = AnswersLate(delay=4)
+    controller = serve(server)
+    con = db.connect(demo_db)
+    try:
+        sender = threading.Thread(target=notifications.send, args=(
+            con.cursor(), smtp_settings(controller, timeout=20), "coordinator"))
+        sender.start()
+        while not server.messages:  # the first message is on the wire, its answer slow
+            time.sleep(0.05)
+        at = page_as("coordinator", "pages/send.py")
+        shown = [i.value.replace("\\", "") for i in at.info]  # markdown escapes removed
+        assert any(re.fullmatch(r"\d+ messages? (is|are) being sent by coordinator since 10:00\.", s) for s in shown)
+        assert not any("Outcome unknown" in e.value for e in at.error)
+        sender.join()
+        assert con.execute("select count(*) from notifications where status = 'sending'").fetchone() == (0,)
+
+        # A batch that died with its process: rows left 'sending', no journal. Opening Send settles them.
+        victim = con.execute("select id from notifications where status = 'sent' limit 1").fetchone()[0]
+        con.execute("update notifications set status = 'sending', batch_id = 'dead', claimed_by = 'coordinator', "
+                    "claimed_at = now() where id = ?", [victim])
+        at = page_as("coordinator", "pages/send.py")
+        assert not at.info or not any("being sent" in i.value for i in at.info)
+        assert any("Outcome unknown" in e.value for e in at.error)
+        assert con.execute("select status from notifications where id = ?", [victim]).fetchone() == ("unknown",)
+    finally:
+        con.close()
+        controller.stop()
