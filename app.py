@@ -35,6 +35,11 @@ if user is None:
     st.navigation([st.Page(lambda: None, title="Log in", url_path="login")], position="hidden").run()
     st.stop()
 
+if "admin" in user.roles and (fixed := web.permissions_fixed()) and not st.session_state.get("fixes_shown"):
+    st.session_state["fixes_shown"] = True  # once per session
+    st.warning(web.md("Files readable by other accounts on this server were made owner-only when the app started: "
+                      + "; ".join(fixed)), icon=":material/lock:")
+
 with st.sidebar:
     st.caption(web.md(f"Signed in as {user.display_name} ({', '.join(sorted(user.roles))}"
                       + (f", {user.agency}" if user.agency else "") + f") · {clock.today():%a %d %b %Y}"))

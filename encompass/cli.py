@@ -12,8 +12,8 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from . import (audit, auth, calendar, clock, contacts, db, demo, exports, ledger, mailing, matching, notifications,
-               schools, settings, sheets, stats, status, triage)
+from . import (audit, auth, calendar, clock, contacts, db, demo, exports, files, ledger, mailing, matching,
+               notifications, schools, settings, sheets, stats, status, triage)
 
 
 class CommandError(Exception):
@@ -26,7 +26,9 @@ def _out(args, data, text: str) -> None:
 
 def cmd_init(con, args):
     demo.ensure_reference(con, "cli")
-    _out(args, status.counts(con), f"database ready: {args.db or db.default_path()}")
+    _out(args, dict(status.counts(con), permissions_fixed=args.permissions_fixed),
+         "\n".join([f"database ready: {args.db or db.default_path()}"]
+                   + [f"made private (owner only): {line}" for line in args.permissions_fixed]))
 
 
 def cmd_import_schools(con, args):
@@ -330,6 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     args.json = getattr(args, "json", False)
     try:
         con = db.connect(args.db)
+        # Files of an older version, or copied in by hand, are made owner-only before anything else.
+        args.permissions_fixed = files.secure(Path(args.db or db.default_path()),
+                                              mailing.MailSettings.from_env().outbox)
+        if args.permissions_fixed and args.command != "init":
+            print("made private (owner only): " + "; ".join(args.permissions_fixed), file=sys.stderr)
         try:
             if args.command == "demo" and args.if_empty and status.has_data(con):
                 data, text = {"skipped": True}, "the database already has data: demo skipped"

@@ -53,10 +53,6 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     applied = migrate(con)
     define(con)
     _follow_up(con, applied)
-    try:  # the database holds children's data: readable by its owner only
-        os.chmod(path, 0o600)
-    except OSError:
-        pass
     return con
 
 

@@ -6,26 +6,38 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import streamlit as st
 
-from . import auth, db, demo, mailing
+from . import auth, db, demo, files, mailing
 
 
 @st.cache_resource
 def _connection(path: str):
-    return db.connect(path)
+    """Open the database once per process, and first make its files owner-only (reported to administrators)."""
+    con = db.connect(path)
+    fixed = files.secure(Path(path), mail_settings().outbox)
+    for line in fixed:
+        print(f"encompass: made private (owner only): {line}", file=sys.stderr)
+    return con, fixed
 
 
 def connection():
     """This process's one DuckDB connection, as a cursor for this script run (DuckDB 2.x
     refuses one connection shared by threads)."""
     try:
-        return _connection(str(db.default_path())).cursor()
+        return _connection(str(db.default_path()))[0].cursor()
     except db.DatabaseLocked as exc:
         st.error(f"Encompass Desk cannot open its database: {exc}.")
         st.stop()
+
+
+def permissions_fixed() -> list[str]:
+    """The files this process made owner-only when it opened the database."""
+    return _connection(str(db.default_path()))[1]
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
