@@ -14,7 +14,8 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from . import audit, calendar, clock, db, facts, ledger, matching, normalise, notifications, spreadsheet, triage
+from . import (audit, calendar, clock, db, facts, ledger, matching, normalise, notifications, settings, spreadsheet,
+               triage)
 
 # field -> (label, required, header synonyms). Only these columns are kept from a sheet.
 FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
@@ -44,6 +45,11 @@ FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
                                        "dash rating")),
 }
 REQUIRED = [f for f, (_, req, _) in FIELDS.items() if req]
+# The longest text each field may hold: far beyond any real value, short enough that a pasted essay, a
+# 100,000-character name or a binary blob is refused with its row and field named.
+FIELD_LENGTHS = {"police_ref": 40, "incident_date": 40, "incident_time": 20, "forename": 60, "surname": 60,
+                 "dob": 40, "school": 200, "level": 20, "dash_risk": 20}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and other control characters (not tab/newline)
 DASH_VALUES = {"standard": "standard", "std": "standard", "s": "standard", "low": "standard",
                "medium": "medium", "med": "medium", "m": "medium", "high": "high", "h": "high"}
 
@@ -122,6 +128,12 @@ def map_headers(headers: list[str], remembered: dict[str, str], chosen: dict[str
     return HeaderMap(columns, unknown, missing)
 
 
+def limits(con) -> spreadsheet.Limits:
+    """How big a sheet may be, from the settings."""
+    values = settings.all_settings(con)
+    return spreadsheet.Limits(max_bytes=int(values["max_sheet_mb"]) * 2**20, max_rows=int(values["max_sheet_rows"]))
+
+
 def remembered_headers(con) -> dict[str, str]:
     return dict(con.execute("select header_norm, field from header_mappings").fetchall())
 
@@ -172,6 +184,14 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
 
 def _parse_row(number, values, labels, today):
     warnings = []
+    for f, value in values.items():
+        if isinstance(value, str):
+            if _CONTROL.search(value):
+                return None, (f, f"{labels[f]} contains a control character (such as NUL): not text a person "
+                                 "typed"), []
+            if len(value.strip()) > FIELD_LENGTHS[f]:
+                return None, (f, f"{labels[f]} is {len(value.strip()):,} characters long; at most "
+                                 f"{FIELD_LENGTHS[f]} are accepted"), []
     ref = spreadsheet.text(values.get("police_ref")).upper()
     forename = spreadsheet.text(values.get("forename"))
     surname = spreadsheet.text(values.get("surname"))
@@ -232,7 +252,7 @@ def import_sheet(con, data: bytes, filename: str, username: str, source: str = "
     result = ImportResult(filename)
     content_hash = hashlib.sha256(data).hexdigest()
     try:
-        table = spreadsheet.read_table(data, filename)
+        table = spreadsheet.read_table(data, filename, limits(con))
     except spreadsheet.UnreadableFile as exc:
         raise SheetError(str(exc)) from None
     hmap = map_headers(table.headers, remembered_headers(con), chosen_headers)

@@ -1,7 +1,13 @@
-"""Reading the police's daily sheet (xlsx, xls, csv) into rows, as the UK reads them.
+"""Reading the police's daily sheet (xlsx, xls, csv) into rows, as the UK reads them — safely.
 
-python-calamine reads a formula cell with no cached value as empty, so for xlsx we also read
-the sheet XML ourselves and report every formula cell: a child's name must never vanish.
+A sheet is hostile until proven otherwise. Before anything is parsed its size is bounded: the bytes, the
+bytes once unpacked (a 2 MB xlsx can unpack to gigabytes), the rows and the columns it reaches (one cell at
+XFD1048576 would make a dense grid of billions). Only then do the readers run: python-calamine for xlsx,
+xlrd for xls (it keeps rows ragged, where calamine fills the whole rectangle: 1 GB for one far cell), the
+csv module for CSV text whose encoding is checked.
+
+python-calamine reads a formula cell with no cached value as empty, so every formula cell of an xlsx is
+found by parsing the sheet's XML: a child's name must never vanish.
 """
 from __future__ import annotations
 
@@ -18,9 +24,22 @@ import python_calamine
 
 from . import clock
 
+MAX_COLUMNS = 200  # a police sheet has a dozen or two; a sheet reaching further is refused before it is read
+SUFFIXES = ("xlsx", "xlsm", "xls", "csv")
+# A cell's length is judged per field, naming the row and field (sheets.FIELD_LENGTHS); the csv module's own
+# limit (128 KB) would otherwise stop the whole file at the first long cell.
+csv.field_size_limit(1 << 30)
+
 
 class UnreadableFile(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a sheet may be (settings max_sheet_mb and max_sheet_rows)."""
+    max_bytes: int = 100 * 2**20      # the file, and the file once unpacked
+    max_rows: int = 50_000
 
 
 @dataclass
@@ -31,17 +50,23 @@ class Table:
     formulas: set[tuple[int, int]] = field(default_factory=set)  # (row number, column index)
 
 
-def read_table(data: bytes, filename: str) -> Table:
-    """The first sheet's header row and data rows, whatever the format."""
+def read_table(data: bytes, filename: str, limits: Limits = Limits()) -> Table:
+    """The first sheet's header row and data rows, whatever the format, within `limits`."""
     suffix = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    if suffix == "csv":
-        grid = _read_csv(data)
-        formulas: set[tuple[int, int]] = set()
-    elif suffix in ("xlsx", "xlsm", "xls", "xlsb", "ods"):
-        grid = _read_workbook(data, filename)
-        formulas = _xlsx_formula_cells(data) if suffix in ("xlsx", "xlsm") else set()
-    else:
+    if suffix not in SUFFIXES:
         raise UnreadableFile(f"{filename}: not a spreadsheet (expected .xlsx, .xls or .csv)")
+    if len(data) > limits.max_bytes:
+        raise UnreadableFile(f"{filename}: the file is {_mb(len(data))}; the limit is {_mb(limits.max_bytes)}")
+    formulas: set[tuple[int, int]] = set()
+    if suffix == "csv":
+        grid = _read_csv(data, filename, limits)
+    elif suffix == "xls":
+        grid = _read_xls(data, filename, limits)
+    else:
+        formulas = _check_xlsx(data, filename, limits)
+        grid = _read_workbook(data, filename)
+    if len(grid) > limits.max_rows + 1:  # never reached when the checks above hold; kept as the last word
+        raise UnreadableFile(_too_many_rows(filename, limits, len(grid)))
     # The header is the first row with anything in it; rows are numbered as the spreadsheet shows them.
     for index, cells in enumerate(grid):
         if any(not _blank(c) for c in cells):
@@ -51,23 +76,90 @@ def read_table(data: bytes, filename: str) -> Table:
     raise UnreadableFile(f"{filename}: the sheet is empty")
 
 
+def _mb(size: int) -> str:
+    return f"{size / 2**20:,.1f} MB"
+
+
+def _too_many_rows(filename: str, limits: Limits, reaches: int) -> str:
+    return (f"{filename}: the sheet reaches row {reaches:,}; at most {limits.max_rows:,} rows are read. Split it, or "
+            "ask an administrator to raise the limit (Admin → Settings)")
+
+
 def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
 def decode_text(data: bytes) -> str:
-    """CSV bytes as text: UTF-8 (with or without Excel's BOM), else Windows-1252, which Excel on
-    Windows and GIAS downloads both produce."""
-    for encoding in ("utf-8-sig", "cp1252"):
+    """CSV bytes as text: UTF-8 (with or without Excel's BOM), else Windows-1252, which Excel on Windows and
+    GIAS downloads both produce. Text in another encoding (Shift-JIS, UTF-16 ...) is refused, not guessed."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile("the file is UTF-16 text: save it as “CSV UTF-8” and import that")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None
+    # Western text read as Windows-1252 has an accent here and there; another encoding read that way turns
+    # every character into one or two accented ones (Shift-JIS 山田 becomes “ŽR“c”).
+    if text is None or _accented_share(text) > 0.05:
+        raise UnreadableFile("the file is neither UTF-8 nor Windows-1252 text (another encoding, such as "
+                             "Shift-JIS?): save it as “CSV UTF-8” and import that")
+    return text
+
+
+def _accented_share(text: str) -> float:
+    visible = sum(1 for ch in text if not ch.isspace())
+    return sum(1 for ch in text if ord(ch) > 127) / visible if visible else 0.0
+
+
+def _read_csv(data: bytes, filename: str, limits: Limits) -> list[list]:
+    try:
+        text = decode_text(data)
+    except UnreadableFile as exc:
+        raise UnreadableFile(f"{filename}: {exc}") from None
+    grid = []
+    for row in csv.reader(io.StringIO(text, newline="")):
+        grid.append(row)
+        if len(row) > MAX_COLUMNS:
+            raise UnreadableFile(f"{filename}: row {len(grid)} has {len(row):,} columns; a police sheet has at "
+                                 f"most {MAX_COLUMNS}")
+        if len(grid) > limits.max_rows + 1:
+            raise UnreadableFile(_too_many_rows(filename, limits, len(grid)))
+    return grid
+
+
+def _read_xls(data: bytes, filename: str, limits: Limits) -> list[list]:
+    """An old-style .xls through xlrd, rows kept as long as their last cell (never the whole rectangle)."""
+    import xlrd
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, ragged_rows=True)
+        sheet = book.sheet_by_index(0)
+    except Exception as exc:  # xlrd raises several error types for damaged files
+        raise UnreadableFile(f"{filename}: cannot be read as a spreadsheet ({exc.__class__.__name__})") from None
+    if sheet.nrows > limits.max_rows + 1:
+        raise UnreadableFile(_too_many_rows(filename, limits, sheet.nrows))
+    width = max((sheet.row_len(r) for r in range(sheet.nrows)), default=0)
+    if width > MAX_COLUMNS:
+        raise UnreadableFile(f"{filename}: the sheet reaches column {width:,}; a police sheet has at most "
+                             f"{MAX_COLUMNS}")
+    return [[_xls_value(cell, book.datemode) for cell in sheet.row(r)] for r in range(sheet.nrows)]
+
+
+def _xls_value(cell, datemode: int):
+    import xlrd
+    if cell.ctype == xlrd.XL_CELL_DATE:
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("the CSV file is neither UTF-8 nor Windows-1252 text")
-
-
-def _read_csv(data: bytes) -> list[list]:
-    return [row for row in csv.reader(io.StringIO(decode_text(data), newline=""))]
+            return xlrd.xldate_as_datetime(cell.value, datemode)
+        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+            return cell.value
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#ERROR")
+    return cell.value
 
 
 def _read_workbook(data: bytes, filename: str) -> list[list]:
@@ -80,8 +172,12 @@ def _read_workbook(data: bytes, filename: str) -> list[list]:
         raise UnreadableFile(f"{filename}: cannot be read as a spreadsheet ({exc.__class__.__name__})") from None
 
 
-_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+# --- xlsx: bounds and formulas, before calamine reads it -------------------------------------------
+
+_REF = re.compile(rb'\sr="([A-Z]{0,3})([0-9]{1,7})"')   # a row's r="12" or a cell's r="AB12", in any position
+_PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:f[\s>/]")
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[\s>/]")
+_PREFIXED_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:row[\s>/]")
 
 
 def _col_index(letters: str) -> int:
@@ -91,32 +187,92 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-_FORMULA_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*>(?:(?!</c>).)*?<f[ >/]', re.S)
-
-
-def _xlsx_formula_cells(data: bytes) -> set[tuple[int, int]]:
-    """(row number, column index) of every formula cell on the first sheet of an xlsx file.
-
-    A regular expression over the sheet XML rather than a parser: a police export has no
-    formulas, so the common case is one fast search that finds none.
-    """
+def _check_xlsx(data: bytes, filename: str, limits: Limits) -> set[tuple[int, int]]:
+    """Refuse an xlsx that unpacks beyond the limit, is damaged, or reaches too many rows or columns; return
+    its formula cells. Every member is unpacked here with its CRC checked, so a member that lies about its
+    size is caught before calamine meets it."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
-            xml = z.read(_first_sheet_path(z))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError):
+            members = z.infolist()
+            declared = sum(m.file_size for m in members)
+            if len(members) > 10_000 or declared > limits.max_bytes:
+                raise UnreadableFile(f"{filename}: the file unpacks to {_mb(declared)}; the limit is "
+                                     f"{_mb(limits.max_bytes)}")
+            sheet_path = _first_sheet_path(z)
+            xml = b""
+            for member in members:
+                with z.open(member) as stream:  # a megabyte at a time: a liar is cut off at its declared size
+                    chunks = iter(lambda: stream.read(1 << 20), b"")
+                    if member.filename == sheet_path:
+                        xml = b"".join(chunks)
+                    else:
+                        for _ in chunks:
+                            pass
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ElementTree.ParseError, EOFError,
+            NotImplementedError, OSError):
+        raise UnreadableFile(f"{filename}: damaged, or not an Excel workbook (try saving it again as .xlsx)") from None
+    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+        raise UnreadableFile(f"{filename}: the sheet declares XML entities, which a spreadsheet never does")
+    height, width = _reach(xml)
+    if height > limits.max_rows + 1:
+        raise UnreadableFile(_too_many_rows(filename, limits, height))
+    if width > MAX_COLUMNS:
+        raise UnreadableFile(f"{filename}: the sheet reaches column {width:,}; a police sheet has at most "
+                             f"{MAX_COLUMNS}")
+    return _formula_cells(xml)
+
+
+def _count(xml: bytes, name: bytes, prefixed: re.Pattern) -> int:
+    plain = sum(xml.count(b"<" + name + end) for end in (b" ", b">", b"/", b"\n", b"\t", b"\r"))
+    return plain + (len(prefixed.findall(xml)) if b":" + name in xml else 0)
+
+
+def _reach(xml: bytes) -> tuple[int, int]:
+    """(rows, columns) the sheet's cells can reach, an upper bound: the furthest explicit reference, plus one for
+    each row or cell that has none (a reader places it after the one before). Bytes scans, no parse."""
+    refs = _REF.findall(xml)
+    cell_letters = {letters for letters, _ in refs if letters}
+    cells_with_ref = sum(1 for letters, _ in refs if letters)
+    rows_with_ref = len(refs) - cells_with_ref
+    furthest_row = max((int(number) for _, number in refs), default=0)
+    furthest_col = max((_col_index(letters.decode()) + 1 for letters in cell_letters), default=0)
+    height = furthest_row + max(0, _count(xml, b"row", _PREFIXED_ROW) - rows_with_ref)
+    width = furthest_col + max(0, _count(xml, b"c", _PREFIXED_CELL) - cells_with_ref)
+    return height, width
+
+
+def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
+    """(row number, column index) of every formula cell: the sheet's XML parsed (namespaces, any attribute
+    order, rows and cells without a reference), after a bytes search that finds none in a police export."""
+    if not any(marker in xml for marker in (b"<f>", b"<f ", b"<f/>", b"<f\n")) and not (
+            b":f" in xml and _PREFIXED_FORMULA.search(xml)):
         return set()
-    if b"<f>" not in xml and b"<f " not in xml and b"<f/>" not in xml:
-        return set()
-    return {(int(m.group(2)), _col_index(m.group(1).decode())) for m in _FORMULA_CELL.finditer(xml)}
+    found, row_number, column = set(), 0, -1
+    for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+        name = element.tag.rsplit("}", 1)[-1]
+        if event == "end":
+            if name == "row":
+                element.clear()  # keep memory flat on a long sheet
+            continue
+        if name == "row":
+            row_number = int(element.get("r") or row_number + 1)
+            column = -1
+        elif name == "c":
+            ref = re.match(r"([A-Z]{1,3})[0-9]+$", element.get("r") or "")
+            column = _col_index(ref.group(1)) if ref else column + 1
+        elif name == "f":
+            found.add((row_number, column))
+    return found
 
 
 def _first_sheet_path(z: zipfile.ZipFile) -> str:
+    """Where the workbook's first sheet is, whichever OOXML namespace (transitional or strict) it uses."""
     book = ElementTree.fromstring(z.read("xl/workbook.xml"))
-    first = book.find(f"{_NS}sheets/{_NS}sheet")
-    rid = first.get(f"{_REL_NS}id")
+    first = next((e for e in book.iter() if e.tag.rsplit("}", 1)[-1] == "sheet"), None)
+    rid = next((v for k, v in (first.attrib.items() if first is not None else ()) if k.endswith("}id")), None)
     rels = ElementTree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
     for rel in rels:
-        if rel.get("Id") == rid:
+        if rel.get("Id") == rid and rel.get("Target"):
             target = rel.get("Target").lstrip("/")
             return target if target.startswith("xl/") else f"xl/{target}"
     raise KeyError(rid)

@@ -14,7 +14,7 @@ if upload is not None:
     data = upload.getvalue()
     file_key = hashlib.sha256(data).hexdigest()[:16]
     try:
-        table = spreadsheet.read_table(data, upload.name)
+        table = spreadsheet.read_table(data, upload.name, sheets.limits(con))
     except spreadsheet.UnreadableFile as exc:
         st.error(str(exc))
         st.stop()

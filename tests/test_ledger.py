@@ -14,8 +14,7 @@ from aiosmtpd.controller import Controller
 
 from encompass import (clock, contacts, db, ledger, mailing, matching, notifications, settings, sheets, status)
 
-from .conftest import child_row, page_as, xlsx_bytes
-from .test_notifications import Inbox, free_port
+from .conftest import Inbox, child_row, free_port, page_as, xlsx_bytes
 
 ENCOMPASS = Path(sys.executable).parent / "encompass"
 BELVIDERE, HINSTOCK, CROWMOOR, ACADEMY = 123437, 150398, 150206, 147540
