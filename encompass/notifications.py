@@ -238,6 +238,7 @@ class Outcome:
     school: str
     status: str          # sent / failed / blocked
     detail: str = ""
+    audit_detail: str | None = None  # what the audit may keep, when `detail` could quote a child's data
 
 
 @dataclass
@@ -384,6 +385,7 @@ def _send_one(transport, settings_, composer: Composer, row: dict, journal: Jour
                                     rendered.html, domain=settings_.sender.rsplit("@", 1)[-1])
     except Exception as exc:  # a template that cannot be filled in fails this message alone, with the reason
         outcome.detail = f"the template cannot be filled in: {exc.__class__.__name__}: {exc}"[:300]
+        outcome.audit_detail = f"the template cannot be filled in: {exc.__class__.__name__}"  # the message may quote
         return outcome, None
     journal.write(attempt=row["id"])
     record = {"id": row["id"], "route": route.kind, "to": route.to, "cc": ", ".join(route.cc),
@@ -444,7 +446,7 @@ def _record_chunk(con, username: str, results: list[dict], unsent: list[Outcome]
         for o in unsent:  # rare: a refusal, a blocked school, a disallowed domain or a broken template
             db.run(cur, "notifications/mark_unsent", {"id": o.id, "status": "queued" if o.status == "blocked"
                                                       else "failed", "error": o.detail})
-            audit.record(cur, username, "send_failed", "notification", o.id, error=o.detail)
+            audit.record(cur, username, "send_failed", "notification", o.id, error=o.audit_detail or o.detail)
         ledger.sync(cur, child_incidents)
 
 
