@@ -304,6 +304,9 @@ def add_period(con, urn: int | None, kind: str, name: str, start: date, end: dat
         raise CalendarError(f"kind must be one of {', '.join(KINDS)}")
     if end < start:
         raise CalendarError("the end date is before the start date")
+    name = " ".join((name or "").split())
+    if len(name) > 100 or not name.isprintable():
+        raise CalendarError("a period's name is at most 100 printable characters")
     with db.transaction(con) as cur:
         cur.execute("insert into calendar_periods (urn, academic_year, kind, name, start_date, end_date) "
                     "values (?, ?, ?, ?, ?, ?)", [urn, academic_year(start), kind, name or kind, start, end])

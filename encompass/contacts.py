@@ -48,6 +48,8 @@ def validate(c: Contact, email_required: bool = True) -> Contact:
     name = " ".join((c.name or "").split())
     if not name:
         raise ContactError("name", "name is empty")
+    if len(name) > 120 or not name.isprintable():
+        raise ContactError("name", "a name is at most 120 printable characters")
     email = (c.email or "").strip()
     if email:
         if len(email) > 254 or not _EMAIL.fullmatch(email) or ".." in email:

@@ -41,12 +41,26 @@ def permissions_fixed() -> list[str]:
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Streamlit's markdown turns bare web addresses into links after escapes are read, so escaping cannot stop
+# them: an invisible word joiner after "http", "https", "ftp" or "www" does (the text reads the same).
+_BARE_ADDRESS = re.compile(r"(?i)\b(https?|ftp|www)(?=[:.])")
 
 
 def md(text) -> str:
     """Data-derived text made inert for Streamlit markdown: a police sheet or a typed contact must not
     become a link, an image, a colour directive or LaTeX on the co-ordinator's screen."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
+    return _MARKDOWN.sub(r"\\\1", _BARE_ADDRESS.sub("\\1\u2060", str(text)))
+
+
+def sentence(text) -> str:
+    """A message as a sentence: capital first, full stop last (exceptions here speak in lower case)."""
+    text = str(text).strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def problem(exc_or_text) -> None:
+    """Show what went wrong, as inert text: messages quote sheets, typed names and settings."""
+    st.error(md(sentence(exc_or_text)))
 
 
 def secret(name: str) -> str | None:
@@ -192,4 +206,4 @@ def period_form(con, urn: int | None, username: str, key: str, submit: str) -> N
                 calendar.add_period(con, urn, kind, name, start, end, username)
                 st.rerun()
             except calendar.CalendarError as exc:
-                st.error(str(exc).capitalize() + ".")
+                problem(exc)

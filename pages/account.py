@@ -32,4 +32,4 @@ with st.form("change_password", clear_on_submit=True):
                 st.session_state["account_done"] = "Password changed. Your other sessions are signed out."
                 st.rerun()
             except auth.AuthError as exc:
-                st.error(str(exc).capitalize() + ".")
+                web.problem(exc)

@@ -29,7 +29,7 @@ with tpl_tab:
                 st.session_state["admin_done"] = f"Saved as version {version}."
                 st.rerun()
             except templates.TemplateError as exc:
-                st.error(f"Not saved: {exc}.")
+                web.problem(f"Not saved: {exc}")
     with preview:
         st.markdown("**Preview on a sample child**")
         try:
@@ -38,7 +38,7 @@ with tpl_tab:
                                         templates.SAMPLE)
             st.code(f"Subject: {rendered.subject}\n\n{rendered.text}", language=None)
         except templates.TemplateError as exc:
-            st.error(str(exc).capitalize() + ".")
+            web.problem(exc)
     history = templates.versions(con, name)
     if history:
         st.markdown("##### Version history")
@@ -65,12 +65,12 @@ with cal_tab:
                 st.session_state["admin_done"] = f"{n} calendar periods imported."
                 st.rerun()
             except calendar.CalendarError as exc:
-                st.error(str(exc).replace(str(path), upload.name))
+                web.problem(str(exc).replace(str(path), upload.name))
     periods = calendar.la_periods(con)
     for p in periods[::-1][:60]:
         a, b = st.columns([5, 1])
-        a.write(f"{p['academic_year']} · {p['name']} ({p['kind'].replace('_', ' ')}): "
-                f"{p['start_date']:%d/%m/%Y} – {p['end_date']:%d/%m/%Y}")
+        a.write(web.md(f"{p['academic_year']} · {p['name']} ({p['kind'].replace('_', ' ')}): "
+                       f"{p['start_date']:%d/%m/%Y} – {p['end_date']:%d/%m/%Y}"))
         if b.button("Remove", key=f"la-period-{p['id']}"):
             calendar.remove_period(con, p["id"], user.username)
             st.rerun()
@@ -87,7 +87,7 @@ with set_tab:
                 st.session_state["admin_done"] = f"Saved ({len(changed)} changed)."
                 st.rerun()
             except settings.SettingError as exc:
-                st.error(str(exc))
+                web.problem(exc)
 
 with audit_tab:
     st.caption("Append-only. It never holds a child's name: entries name records by their number.")

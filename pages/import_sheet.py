@@ -16,7 +16,7 @@ if upload is not None:
     try:
         table = spreadsheet.read_table(data, upload.name, sheets.limits(con))
     except spreadsheet.UnreadableFile as exc:
-        st.error(str(exc))
+        web.problem(exc)
         st.stop()
 
     # Headers the app does not know: map each once; the choice is remembered for later sheets.
@@ -28,7 +28,7 @@ if upload is not None:
         options = [""] + list(sheets.FIELDS)
         labels = {"": "Ignore this column", **{f: label for f, (label, _, _) in sheets.FIELDS.items()}}
         for header in hmap.unknown:
-            choice = st.selectbox(f"Column “{header}”", options, format_func=labels.get,
+            choice = st.selectbox(f"Column “{web.md(header)}”", options, format_func=labels.get,
                                   key=f"map:{file_key}:{header}")
             chosen[sheets.header_key(header)] = choice
 
@@ -39,7 +39,7 @@ if upload is not None:
             st.session_state[preview_key] = sheets.import_sheet(con, data, upload.name, user.username,
                                                                 chosen_headers=chosen, commit=False)
         except sheets.SheetError as exc:
-            st.error(str(exc))
+            web.problem(exc)
             st.stop()
     preview = st.session_state[preview_key]
 
@@ -77,7 +77,7 @@ if upload is not None:
         try:
             committed = sheets.import_sheet(con, data, upload.name, user.username, chosen_headers=chosen)
         except sheets.SheetError as exc:
-            st.error(str(exc))
+            web.problem(exc)
             st.stop()
         st.session_state[f"imported:{file_key}"] = committed
         st.rerun()
@@ -129,7 +129,7 @@ if waiting_found:
                     f"told; {done['withdrawn']} notice(s) not yet sent withdrawn.")
                 st.rerun()
             except notifications.NotificationError as exc:
-                st.error(web.md(str(exc).capitalize() + "."))
+                web.problem(exc)
 
 st.divider()
 st.subheader("Recent sheets")

@@ -24,14 +24,15 @@ if nxt.button("Next ▶", disabled=position == len(ids) - 1, width="stretch"):
     st.session_state["meeting_position"] = position + 1
     st.rerun()
 
-st.title(f"{web.md(incident.police_ref)}")
+st.title(web.md(incident.police_ref), anchor=False)  # no link target named after data
 st.header(f"Level {incident.level if incident.level is not None else 'not given'} · "
           f"DASH {incident.dash_risk or 'not given'} · "
           + (f"{incident.incident_at:%a %d %B %H:%M}" if incident.has_time else f"{incident.incident_at:%a %d %B}"))
 if incident.note:
     st.warning(web.md(incident.note.capitalize()), icon=":material/history:")
 for c in incident.children:
-    st.subheader(f"{web.md(c['forename'])} {web.md(c['surname'])}, {c['age']} — {web.md(c['school'])}")
+    st.subheader(f"{web.md(c['forename'])} {web.md(c['surname'])}, {c['age']} — {web.md(c['school'])}",
+                 anchor=False)
     st.caption(f"{c['times_in_12_months']} incident{'s' if c['times_in_12_months'] != 1 else ''} in 12 months · "
                f"{c['siblings']} sibling{'s' if c['siblings'] != 1 else ''} in this incident · notification "
                f"{c['notification'] or 'not sent'}" + (f" · school: {web.md(c['school_replies'])}"
@@ -42,7 +43,7 @@ for row in range(0, len(agencies), 4):
     for col, agency in zip(st.columns(4), agencies[row:row + 4]):
         check = incident.checks.get(agency)
         with col.container(border=True):
-            st.markdown(f"**{agency}**")
+            st.markdown(f"**{web.md(agency)}**")
             st.markdown(triage.KNOWN[check["known"]] if check else "—")
             if check and check["note"]:
                 st.caption(web.md(check["note"]))
@@ -62,10 +63,10 @@ with st.form(f"decision-{incident.id}"):
             if outcome is None:
                 raise triage.TriageError("choose an outcome")
             triage.decide(con, meeting, incident.id, agreed, outcome, rationale, user.username, reason)
-            st.session_state["meeting_done"] = f"Decision saved for {incident.police_ref}."
+            st.session_state["meeting_done"] = web.md(f"Decision saved for {incident.police_ref}.")
             st.rerun()
         except triage.TriageError as exc:
-            st.error(str(exc).capitalize() + ".")
+            web.problem(exc)
 if done := st.session_state.pop("meeting_done", None):
     st.success(done)
 
@@ -84,7 +85,7 @@ with st.form(f"action-{incident.id}", clear_on_submit=True):
             triage.add_action(con, meeting, incident.id, action, owner_agency, due_date, user.username, action_reason)
             st.rerun()
         except triage.TriageError as exc:
-            st.error(str(exc).capitalize() + ".")
+            web.problem(exc)
 
 if closed:
     changes = triage.amendments(con, incident.id)

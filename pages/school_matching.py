@@ -12,7 +12,7 @@ st.caption("A notification sent to the wrong school is a data breach: only safe 
            "A school you choose is remembered for the spelling typed, when the spelling could name it.")
 
 if done := st.session_state.pop("matching_done", None):
-    st.success(done)
+    st.success(done)  # escaped when it was made
 groups = matching.queue(con)
 if not groups:
     st.success("Every child has a school, a route, or a recorded decision.")
@@ -34,7 +34,7 @@ for g in groups:
     key = g["group_key"]
     slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-") or "blank"
     with st.container(border=True, key=f"group-{slug}"):
-        st.markdown(f"#### {web.md(typed)}")
+        st.subheader(web.md(typed), anchor=False)  # no link target named after data
         st.caption(web.md(f"{g['children']} child{'ren' if g['children'] > 1 else ''} · "
                           f"age{'s' if len(ages) > 1 else ''} {', '.join(map(str, ages))} · police "
                           f"ref{'s' if len(ids) > 1 else ''} {', '.join(dict.fromkeys(g['police_refs']))} · "
@@ -74,7 +74,8 @@ for g in groups:
         if found.suggestion and found.suggestion.kind != "school":
             st.info(web.md(f"Suggestion: {found.suggestion.why}. Check it for this child before choosing."),
                     icon=":material/lightbulb:")
-        choice = st.radio("Decision", options, format_func=labels.get, key=f"choice:{key}", index=None)
+        shown = {option: web.md(text) for option, text in labels.items()}  # radio labels are markdown
+        choice = st.radio("Decision", options, format_func=shown.get, key=f"choice:{key}", index=None)
         urn = choice if isinstance(choice, int) else None
         la_code = reason = None
         note = ""
@@ -110,4 +111,4 @@ for g in groups:
                     f"{typed}: {what} for {settled} child{'ren' if settled != 1 else ''}.")
                 st.rerun()
             except (matching.MatchingError, ledger.LedgerError) as exc:
-                st.error(web.md(str(exc).capitalize() + "."))
+                web.problem(exc)

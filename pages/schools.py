@@ -34,15 +34,15 @@ def contact_form(urn: int, role: str, existing: dict | None, key: str) -> None:
 def school_view(urn: int) -> None:
     s = db.one(con, "contacts/school", {"urn": urn})
     route = contacts.route(con, urn)
-    st.subheader(f"{s['name']} (URN {urn})")
-    st.caption(" · ".join(str(x) for x in (s["la_name"], s["phase"] or s["phase_group"], s["type"], s["status"],
-                                             s["town"], s["postcode"]) if x))
+    st.subheader(web.md(f"{s['name']} (URN {urn})"), anchor=False)
+    st.caption(web.md(" · ".join(str(x) for x in (s["la_name"], s["phase"] or s["phase_group"], s["type"],
+                                                  s["status"], s["town"], s["postcode"]) if x)))
     if s["successor_urn"]:
-        st.warning(f"Closed: replaced by {s['successor_name']} (URN {s['successor_urn']}).")
+        st.warning(web.md(f"Closed: replaced by {s['successor_name']} (URN {s['successor_urn']})."))
     if s["la_inferred"]:
         st.caption("The register inferred this school's local authority from its postcode: check it near the borders.")
     if route.kind == "blocked":
-        st.error(f"Notifications cannot go to this school: {route.reason}.", icon=":material/block:")
+        st.error(web.md(f"Notifications cannot go to this school: {route.reason}."), icon=":material/block:")
     else:
         st.success(web.md(f"Notifications go to {route.to}" + (f", copied to {', '.join(route.cc)}" if route.cc else "")
                           + f" — {route.reason}."), icon=":material/mail:")
@@ -102,7 +102,8 @@ def school_view(urn: int) -> None:
     own = calendar.school_periods(con, urn)
     for p in own:
         a, b = st.columns([4, 1])
-        a.write(f"{p['name']} ({p['kind'].replace('_', ' ')}): {p['start_date']:%d/%m/%Y} – {p['end_date']:%d/%m/%Y}")
+        a.write(web.md(f"{p['name']} ({p['kind'].replace('_', ' ')}): "
+                       f"{p['start_date']:%d/%m/%Y} – {p['end_date']:%d/%m/%Y}"))
         if b.button("Remove", key=f"period-{p['id']}"):
             calendar.remove_period(con, p["id"], user.username)
             st.rerun()

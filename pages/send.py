@@ -18,8 +18,8 @@ today = calendar.day_info(con, clock.today())
 if not today.school_day:
     st.warning(f"{today.describe()}. Notifications still go today; schools may not read them until they reopen.",
                icon=":material/beach_access:")
-st.caption(f"Mail goes to the outbox folder {mail.outbox} (nothing leaves this machine)." if mail.transport == "outbox"
-           else f"Mail goes through {mail.host}:{mail.port}.")
+st.caption(web.md(f"Mail goes to the outbox folder {mail.outbox} (nothing leaves this machine)."
+                  if mail.transport == "outbox" else f"Mail goes through {mail.host}:{mail.port}."))
 
 items = notifications.pending(con)
 if any(i.status == "sending" for i in items) and notifications.recover_if_idle(con, user.username) is not None:
@@ -66,7 +66,7 @@ for item in notifications.with_references(con, unknown):
                     notifications.settle_unknown(con, item.id, was_sent, user.username)
                     st.rerun()
                 except notifications.NotificationError as exc:
-                    st.error(web.md(str(exc).capitalize() + "."))
+                    web.problem(exc)
 
 
 def run_batch(retry: bool) -> None:
@@ -116,7 +116,7 @@ if order:
                                "has. Ask the school for the missing one.", icon=":material/person_off:")
             for item in group:
                 cols = st.columns([3, 2, 1, 1])
-                cols[0].write(web.md(f"**{item.police_ref}** · {notifications.KIND_LABELS[item.kind]}")
+                cols[0].write(f"**{web.md(item.police_ref)}** · {notifications.KIND_LABELS[item.kind]}"
                               + ("" if item.known_calendar else " · due time assumes weekdays"))
                 cols[1].write(web.md(item.status + (f": {item.last_error}" if item.last_error else "")))
                 if cols[2].button("Preview", key=f"preview-{item.id}"):
@@ -136,7 +136,7 @@ if order:
                                 st.session_state.pop("withdrawing", None)
                                 st.rerun()
                             except notifications.NotificationError as exc:
-                                st.error(str(exc).capitalize() + ".")
+                                web.problem(exc)
 
 st.divider()
 st.subheader("Schools' replies")
@@ -171,4 +171,4 @@ if found:
                         "the school to delete the message is queued." if kind == "not_at_school" else "")
                     st.rerun()
                 except notifications.NotificationError as exc:
-                    st.error(str(exc).capitalize() + ".")
+                    web.problem(exc)

@@ -36,7 +36,7 @@ st.page_link("pages/meeting.py", label="Open meeting mode (for the shared screen
 
 if user.agency in agencies:
     done, total = triage.progress(con, meeting, user.agency)
-    st.subheader(f"{user.agency}'s checks — {done} of {total} checked")
+    st.subheader(web.md(f"{user.agency}'s checks — {done} of {total} checked"), anchor=False)
     st.progress(done / total if total else 1.0)
     for i in incidents:
         mine = i.checks.get(user.agency)
@@ -67,7 +67,7 @@ if user.agency in agencies:
                         st.session_state[f"version:{i.id}"] = exc.current["version"]
                         st.rerun()
                     except triage.TriageError as exc:
-                        st.error(str(exc).capitalize() + ".")
+                        web.problem(exc)
             # The version this editor opened, kept across reruns so a colleague's save is noticed.
             st.session_state.setdefault(f"version:{i.id}", (mine or {}).get("version", 0))
 elif "triage" in user.roles:

@@ -45,7 +45,7 @@ with add, st.form("add_user"):
                           must_change=True)
             finish(f"User {username.strip().lower()} added: give them the first password in person or by phone.")
         except auth.AuthError as exc:
-            st.error(str(exc).capitalize() + ".")
+            web.problem(exc)
 
 with change:
     chosen = st.selectbox("User", [u["username"] for u in users], index=None, placeholder="Choose a user")
@@ -62,7 +62,7 @@ with change:
                     auth.update_user(con, chosen, roles, agency, name, email, by=user.username)
                     finish(f"{chosen} saved.")
                 except auth.AuthError as exc:
-                    st.error(str(exc).capitalize() + ".")
+                    web.problem(exc)
 
         with st.form(f"reset_{chosen}", clear_on_submit=True):
             st.markdown("**Reset password** — every session of theirs ends, and they choose their own at the next "
@@ -73,7 +73,7 @@ with change:
                     auth.set_password(con, chosen, first, by=user.username, must_change=True)
                     finish(f"{chosen}'s password reset: give it to them in person or by phone.")
                 except auth.AuthError as exc:
-                    st.error(str(exc).capitalize() + ".")
+                    web.problem(exc)
 
         buttons = st.columns(3)
         if row["locked"] and buttons[0].button("Unlock"):

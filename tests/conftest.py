@@ -116,7 +116,7 @@ def pending(con) -> list:
 def shown(markdown: str) -> str:
     """What a person reads of a markdown string the app escaped (web.md): the text without its backslashes."""
     import re
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")  # and the word joiners that stop autolinks
 
 
 def signed_in_state(username: str) -> dict:

@@ -293,3 +293,114 @@ def test_a_stolen_cookie_is_worthless_after_logout_or_a_password_change(server, 
         assert heading(office, "Send").count() == 0
         go(laptop, "Today", "Today")  # the laptop, where it was changed, carries on
         browser.close()
+
+
+# Markdown and HTML that would fetch or link somewhere if any of it rendered.
+PAYLOAD = ("![p](http://evil.test/md-image.png) [l](http://evil.test/md-link) "
+           "<img src='http://evil.test/tag.png'> http://evil.test/bare www.evil.test")
+SHORT = "![p](http://evil.test/s.png)"         # fits a name field (60 characters)
+REF = "![R](HTTP://EVIL.TEST/R.PNG)"            # police references are upper-cased; 40 at most
+
+
+def seen(text: str) -> str:
+    """The text as a person reads it: the same characters, with the invisible word joiner the app puts after
+    "http" or "www" so that no address becomes a link."""
+    return re.sub(r"(?i)\b(https?|ftp|www)(?=[:.])", "\\1\u2060", text)
+
+
+def test_markdown_and_html_from_data_never_render(demo_template, tmp_path):
+    """Payloads typed into every kind of field (a police sheet's reference, names and school, a school contact, a
+    user's name and agency, a calendar period, the triage agencies) are shown on every page as text: nothing
+    becomes a link or an image, and the browser never asks evil.test for anything."""
+    from encompass import auth, calendar, contacts, settings
+    path = tmp_path / "payload.duckdb"
+    shutil.copy(demo_template, path)
+    con = db.connect(path)
+    meeting = triage.next_meeting_day(con)
+    for incident in triage.incident_ids(con, meeting):
+        triage.decide(con, meeting - timedelta(days=1), incident, 2, "No further action", "", "chair")
+    agency = "Police [a](http://evil.test/agency)"
+    settings.save(con, {"triage_agencies": f"{agency},Health"}, "admin")
+    auth.add_user(con, "tester", "lantern otter marmalade", "coordinator,triage,admin", agency,
+                  display_name="Tess " + SHORT)
+    contacts.save(con, 123437, contacts.Contact("key_contact", SHORT, "dsl@belvidere.example.org"), "admin")
+    later = clock.today() + timedelta(days=200)
+    calendar.add_period(con, None, "non_pupil_day", "INSET " + SHORT, later, later, "admin")
+    yesterday = f"{clock.today() - timedelta(days=1):%d/%m/%Y}"
+    sheets.import_sheet(con, xlsx_bytes([
+        child_row(ref=REF, incident=yesterday, level="Level 3", forename=SHORT, surname=SHORT, school=PAYLOAD),
+    ]), "payload.xlsx", "coordinator")
+    con.close()
+
+    url, stop = start_app(path)
+    asked: list[str] = []
+    try:
+        from playwright.sync_api import sync_playwright
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_default_timeout(30_000)
+            page.route(re.compile(r".*evil\.test.*", re.I), lambda route: (asked.append(route.request.url),
+                                                                          route.abort()))
+
+            def nothing_rendered(where: str) -> None:
+                settled(page)
+                links = page.locator("a[href*='evil' i]").count()
+                images = page.locator("img[src*='evil' i]").count()
+                assert (links, images, asked) == (0, 0, []), where
+
+            page.goto(url)
+            page.locator("iframe").first.wait_for(state="attached")
+            time.sleep(0.5)
+            settled(page)
+            page.get_by_role("textbox", name="Username").fill("tester")
+            page.get_by_role("textbox", name="Password").fill("lantern otter marmalade")
+            page.get_by_role("button", name="Log in").click()
+            heading(page, "Today").wait_for()
+            page.get_by_text(seen("Tess " + SHORT)).first.wait_for()  # shown as typed, in the sidebar
+            page.get_by_text("Show children's names").first.click()
+            page.get_by_text(seen(SHORT)).first.wait_for()
+            nothing_rendered("Today")
+
+            go(page, "School matching", "School matching")
+            page.get_by_text(seen(PAYLOAD)).first.wait_for()
+            card = page.locator("[class*=st-key-group-]").first
+            card.get_by_text("No notification needed: close with a reason").click()
+            settled(page)
+            card.get_by_role("combobox").first.click()
+            page.get_by_role("option", name="Duplicate of another record").click()
+            card.get_by_role("textbox").fill("same child twice")
+            settled(page)
+            card.get_by_role("button", name="Confirm").click()
+            page.get_by_text(re.compile(r"closed \(Duplicate of another record\) for 1 child")).wait_for()
+            nothing_rendered("School matching, after the decision")
+
+            go(page, "Schools & contacts", "Schools & contacts")
+            page.get_by_role("textbox", name="Name, URN, town or postcode").fill("123437")
+            page.keyboard.press("Enter")
+            page.get_by_text(seen("Key Contact (DSL): " + SHORT)).first.wait_for()
+            nothing_rendered("Schools & contacts")
+
+            for link, title in (("Send", "Send notifications"), ("Triage", "Domestic Abuse Triage"),
+                                ("Import", "Import the daily sheet"), ("Statistics", "Statistics"),
+                                ("My account", "My account")):
+                go(page, link, title)
+                nothing_rendered(link)
+
+            go(page, "Meeting mode", seen(REF))
+            page.locator("[class*=st-key-outcome-]").get_by_role("combobox").click()
+            page.keyboard.type("School to monitor")
+            page.keyboard.press("Enter")
+            page.get_by_role("button", name="Save decision").click()
+            page.get_by_text(seen(f"Decision saved for {REF}.")).wait_for()
+            nothing_rendered("Meeting mode, after the decision")
+
+            go(page, "Admin", "Admin")
+            page.get_by_role("tab", name="Term calendar").click()
+            page.get_by_text(seen("INSET " + SHORT), exact=False).first.wait_for()
+            nothing_rendered("Admin")
+            go(page, "Users", "Users")
+            nothing_rendered("Users")
+            browser.close()
+    finally:
+        stop()

@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 
 from encompass import (clock, contacts, db, ledger, mailing, matching, notifications, settings, sheets, status)
 
-from .conftest import Inbox, child_row, free_port, page_as, xlsx_bytes
+from .conftest import Inbox, child_row, free_port, page_as, shown, xlsx_bytes
 
 ENCOMPASS = Path(sys.executable).parent / "encompass"
 BELVIDERE, HINSTOCK, CROWMOOR, ACADEMY = 123437, 150398, 150206, 147540
@@ -263,7 +263,7 @@ def test_the_matching_page_offers_the_last_school_first_and_marks_a_school_that_
     at = page_as("coordinator", "pages/school_matching.py")
     radio = next(r for r in at.radio if r.key.startswith(f"choice:crowmoor primary|{BELVIDERE}"))
     assert radio.value is None  # nothing is chosen for the person
-    first = radio.options[0]
+    first = shown(radio.options[0])
     assert first.startswith("Belvidere Primary School (URN 123437, Shrewsbury) — the child's last school")
 
 
