@@ -5,11 +5,13 @@ same transaction as every write that touches a child-incident): `stats_facts`, t
 child-incident without names, dates of birth, police references or notes; and the daily pre-aggregates
 `stats_daily` (children per day, school, level and DASH risk) and `stats_daily_incidents` (incidents per
 day for each area and phase filter). Volumes, breakdowns, days and returns come from the daily tables;
-repeats, timeliness and triage outcomes from the facts of the window they need. Counts from 1 to 4 (a
-setting) are shown as "<5" wherever a manager can see them, and so are rates built on them.
+repeats, timeliness and triage outcomes from the facts of the window they need. Wherever a manager can see
+them, counts from 1 to 4 (a setting) show as "<5", every other count is rounded to the nearest 5, and rates
+are worked out from those published counts (`publish`).
 """
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,14 +41,36 @@ def threshold(con) -> int:
     return max(2, int(settings.get(con, "suppress_below")))
 
 
-def suppress(frame: pd.DataFrame, counts: list[str], limit: int, rates: dict[str, str] | None = None) -> pd.DataFrame:
-    """Counts 1..limit-1 become "<limit"; a rate whose numerator is suppressed is blanked the same way."""
+ROUND_TO = 5  # every count a manager sees is a multiple of this (or 0, or "<limit")
+
+
+def published(value, limit: int):
+    """One count as a manager sees it: 0 stays 0; 1 to limit-1 becomes "<limit"; anything larger is rounded to
+    the nearest multiple of ROUND_TO. Rounding every count — totals on their own, not as the sum of their
+    rounded parts — is what stops a hidden count being worked out by subtraction: a total less the cells shown
+    beside it no longer gives the one held back."""
+    if value is None or pd.isna(value):
+        return None
+    value = int(value)
+    if value == 0:
+        return 0
+    if value < limit:
+        return f"<{limit}"
+    return ROUND_TO * int(value / ROUND_TO + 0.5)
+
+
+def publish(frame: pd.DataFrame, counts: list[str], limit: int,
+            rates: dict[str, tuple[str, str, int]] | None = None) -> pd.DataFrame:
+    """A table as a manager may see it: its counts published (see `published`), and each rate recomputed from
+    the published numerator and denominator — {rate: (numerator, denominator, decimals)} — so that a rate
+    never tells more than the counts beside it (blank where either is held back)."""
     out = frame.copy()
-    small = {c: out[c].between(1, limit - 1) for c in counts}
-    for rate, numerator in (rates or {}).items():
-        out[rate] = out[rate].astype(object).where(~small[numerator], f"<{limit}")
     for c in counts:
-        out[c] = out[c].astype(object).where(~small[c], f"<{limit}")
+        out[c] = [published(v, limit) for v in out[c]]
+    for rate, (numerator, denominator, decimals) in (rates or {}).items():
+        pairs = list(zip(out[numerator], out[denominator]))
+        out[rate] = [round(n / d, decimals) if isinstance(n, numbers.Real) and isinstance(d, numbers.Real) and d
+                     else None for n, d in pairs]
     return out
 
 
@@ -213,15 +237,16 @@ def report(s: Stats) -> dict[str, pd.DataFrame]:
         {"measure": "notifications blocked now for lack of contacts", "value": ret["blocked_now"]},
     ])
     return {
-        "Summary": suppress(summary, ["value"], limit),
-        "Monthly volumes": suppress(volume, ["incidents", "children", "children_year_before"], limit),
-        "Term, holiday, weekend": suppress(s.day_kinds(), ["children"], limit, {"per_day": "children"}),
-        **{f"By {label.lower()}": suppress(s.breakdown(dim), ["children"], limit)
+        "Summary": publish(summary, ["value"], limit),
+        "Monthly volumes": publish(volume, ["incidents", "children", "children_year_before"], limit),
+        "Term, holiday, weekend": publish(s.day_kinds(), ["children"], limit, {"per_day": ("children", "days", 2)}),
+        **{f"By {label.lower()}": publish(s.breakdown(dim), ["children"], limit)
            for dim, label in DIMENSIONS.items()},
-        "Repeat children": suppress(rep.distribution, ["children"], limit),
-        "Schools with repeats": suppress(rep.schools, ["repeat_children"], limit),
-        "Timeliness": suppress(s.timeliness(), ["sent", "sent_on_time"], limit, {"share_on_time": "sent_on_time"}),
-        "Triage outcomes": suppress(s.triage_outcomes(), ["incidents"], limit),
+        "Repeat children": publish(rep.distribution, ["children"], limit),
+        "Schools with repeats": publish(rep.schools, ["repeat_children"], limit),
+        "Timeliness": publish(s.timeliness(), ["sent", "sent_on_time"], limit,
+                              {"share_on_time": ("sent_on_time", "sent", 3)}),
+        "Triage outcomes": publish(s.triage_outcomes(), ["incidents"], limit),
     }
 
 

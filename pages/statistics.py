@@ -10,7 +10,10 @@ from encompass import audit, clock, db, exports, stats, web
 con, user = web.require("statistics")
 st.title("Statistics")
 limit = stats.threshold(con)
-st.caption(f"No names, dates of birth or police references. Counts from 1 to {limit - 1} show as “<{limit}”.")
+st.caption(f"No names, dates of birth or police references. Counts from 1 to {limit - 1} show as “<{limit}” and "
+           f"every other count is rounded to the nearest {stats.ROUND_TO}, so that no child can be picked out by "
+           "subtracting one figure from another; a total is rounded on its own and may differ a little from the sum "
+           "of its parts.")
 
 today = clock.today()
 with st.container(border=True):
@@ -76,9 +79,9 @@ m[3].metric("Blocked now (no contacts)", summary["notifications blocked now for 
 
 st.subheader("Volumes")
 grain = st.radio("By", stats.GRAINS, index=2, horizontal=True, format_func=str.capitalize)
-volume = stats.suppress(by_grain[grain],
-                        ["incidents", "children"] + (["children_year_before"] if grain in ("month", "year") else []),
-                        limit)
+volume = stats.publish(by_grain[grain],
+                       ["incidents", "children"] + (["children_year_before"] if grain in ("month", "year") else []),
+                       limit)
 
 
 def volume_chart():

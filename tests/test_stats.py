@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -84,13 +85,13 @@ def test_breakdowns_and_filters(fixture_db):
 def test_small_counts_are_suppressed(fixture_db):
     report = stats.report(stats.Stats(fixture_db, F))
     kinds = report["Term, holiday, weekend"].to_dict("records")
-    assert [(k["kind"], k["children"], k["per_day"]) for k in kinds] == [
-        ("term time", "<5", "<5"), ("holiday", "<5", "<5"), ("weekend", 6, 0.75)]
+    assert [(k["kind"], k["children"], None if pd.isna(k["per_day"]) else k["per_day"]) for k in kinds] == [
+        ("term time", "<5", None), ("holiday", "<5", None), ("weekend", 5, 0.62)]  # 6 children in 8 days: 5/8
     summary = dict(zip(report["Summary"]["measure"], report["Summary"]["value"]))
     assert summary["children on the police sheets"] == 10
     assert summary["of whom with 2 or more incidents"] == "<5"
     assert summary["of whom with 3 or more incidents"] == 0  # zero is not a small group
-    assert report["Repeat children"].to_dict("records") == [{"incidents": "1", "children": 7},
+    assert report["Repeat children"].to_dict("records") == [{"incidents": "1", "children": 5},  # 7, rounded
                                                             {"incidents": "2", "children": "<5"}]
 
 
@@ -166,3 +167,110 @@ def test_returns_count_those_from_learned_spellings(fixture_db, tmp_path):
     got = stats.Stats(fixture_db, F).returns()
     assert (got["sent"], got["returned"], got["returned_via_alias"], got["return_rate"]) == (2, 1, 1, 0.5)
     assert got["blocked_now"] == 12  # now, whatever the dates: all the Hinstock children, last year's too
+
+
+# --- the subtraction attack ---------------------------------------------------------------------------
+
+def bounds(shown, limit: int, spread: int) -> tuple[int, int]:
+    """What a published count says about the true one (`spread`: how far rounding may have moved it)."""
+    if shown == 0:
+        return 0, 0
+    if isinstance(shown, str):  # "<5"
+        return 1, limit - 1
+    return max(limit, shown - spread), shown + spread
+
+
+def attack(cells: dict, relations: list[tuple[str, list[str]]], limit: int,
+           spread: int = stats.ROUND_TO // 2) -> dict[str, set[int]]:
+    """Everything an attacker can learn by subtraction: the range of each count given every published figure
+    and every "this total is the sum of those parts" (tightened until nothing changes), then each value a held-
+    back count could take tried on its own against all of it. Returns the values still possible for each
+    held-back count."""
+    def tighten(ranges: dict) -> dict | None:
+        ranges = dict(ranges)
+        changed = True
+        while changed:
+            changed = False
+            for total, parts in relations:
+                low = sum(ranges[p][0] for p in parts)
+                high = sum(ranges[p][1] for p in parts)
+                t_low, t_high = max(ranges[total][0], low), min(ranges[total][1], high)
+                if (t_low, t_high) != ranges[total]:
+                    ranges[total], changed = (t_low, t_high), True
+                for p in parts:
+                    others_low, others_high = low - ranges[p][0], high - ranges[p][1]
+                    p_low, p_high = max(ranges[p][0], t_low - others_high), min(ranges[p][1], t_high - others_low)
+                    if (p_low, p_high) != ranges[p]:
+                        ranges[p], changed = (p_low, p_high), True
+                if any(ranges[k][0] > ranges[k][1] for k in [total, *parts]):
+                    return None
+        return ranges
+
+    start = tighten({key: bounds(shown, limit, spread) for key, (shown, _) in cells.items()})
+    assert start is not None and all(start[k][0] <= true <= start[k][1] for k, (_, true) in cells.items())
+    return {key: {v for v in range(start[key][0], start[key][1] + 1) if tighten({**start, key: (v, v)})}
+            for key, (shown, _) in cells.items() if isinstance(shown, str)}
+
+
+def test_no_held_back_count_can_be_worked_out_by_subtraction(demo_db):
+    """Before: an exact total less the cells shown beside it gave the hidden "<5" (6 cells recovered exactly,
+    e.g. 30 - 28 = 2). Every relation between the report's figures is tried, all together."""
+    from encompass import clock, db
+    con = db.connect(demo_db)
+    try:
+        f = stats.Filters(clock.today() - pd.Timedelta(days=90), clock.today())
+        figures = stats.Stats(con, f)
+        limit = stats.threshold(con)
+        report = stats.report(figures)
+        rep = figures.repeats()
+        truth = {"Summary": pd.DataFrame({"measure": report["Summary"]["measure"], "value": [
+            int(figures.volumes("month")["children"].sum()), int(figures.volumes("month")["incidents"].sum()),
+            rep.children, rep.two_plus, rep.three_plus, *[None] * 4]}),
+            "Monthly volumes": figures.volumes("month"), "Term, holiday, weekend": figures.day_kinds(),
+            "Repeat children": rep.distribution,
+            **{f"By {label.lower()}": figures.breakdown(dim) for dim, label in stats.DIMENSIONS.items()}}
+        by_day = figures.volumes("day")
+    finally:
+        con.close()
+
+    cells: dict[str, tuple] = {}
+
+    def cell(key: str, shown, true) -> str:
+        cells[key] = (shown, int(true))
+        return key
+
+    summary = dict(zip(report["Summary"]["measure"], zip(report["Summary"]["value"], truth["Summary"]["value"])))
+    children = cell("children", *summary["children on the police sheets"])
+    incidents = cell("incidents", *summary["incidents"])
+    in_year = cell("12 months", *summary["children with an incident in the 12 months to the end date"])
+    two_plus = cell("2+", *summary["of whom with 2 or more incidents"])
+    three_plus = cell("3+", *summary["of whom with 3 or more incidents"])
+    relations = []
+    tables = [("Monthly volumes", "children", children), ("Monthly volumes", "incidents", incidents),
+              ("Term, holiday, weekend", "children", children),
+              *[(f"By {label.lower()}", "children", children) for label in stats.DIMENSIONS.values()]]
+    for name, column, total in tables:
+        parts = [cell(f"{name}/{column}/{n}", shown, true)
+                 for n, (shown, true) in enumerate(zip(report[name][column], truth[name][column]))]
+        relations.append((total, parts))
+    days = [cell(f"day/{n}", shown, true) for n, (shown, true) in
+            enumerate(zip(stats.publish(by_day, ["children"], limit)["children"], by_day["children"]))]
+    relations.append((children, days))
+    distribution = [cell(f"repeat/{k}", shown, true) for k, shown, true in
+                    zip(report["Repeat children"]["incidents"], report["Repeat children"]["children"],
+                        truth["Repeat children"]["children"])]
+    relations += [(in_year, distribution), (two_plus, distribution[1:]), (three_plus, distribution[2:])]
+    for total, parts in relations:  # the relations are true of the real counts
+        assert cells[total][1] == sum(cells[p][1] for p in parts), total
+
+    held_back = [k for k, (shown, _) in cells.items() if isinstance(shown, str)]
+    assert len(held_back) >= 20  # the window is short enough to hold many small counts
+    possible = attack(cells, relations, limit)
+    assert all(len(values) >= 2 for values in possible.values()), {
+        k: v for k, v in possible.items() if len(v) < 2}
+
+    # The same attack on exact totals (the report before) does recover counts: the test can tell.
+    exact = {k: (true if k in (children, incidents, in_year, two_plus, three_plus) or not isinstance(shown, str)
+                 else shown, true) for k, (shown, true) in cells.items()}
+    recovered = [k for k, values in attack(exact, relations, limit, spread=0).items() if len(values) == 1]
+    assert recovered
