@@ -11,8 +11,6 @@ except clock.ClockError as exc:
     st.error(f"Encompass Desk cannot start: {exc}.")
     st.stop()
 con = web.connection()
-if not st.session_state.get("meeting_screen"):  # the shared screen of a meeting shows the incident, not this
-    web.demo_banner(con)
 
 try:
     authenticator = web.authenticator(con)
@@ -20,7 +18,8 @@ except auth.AuthError as exc:
     st.error(f"Encompass Desk cannot start: {exc}")
     st.stop()
 
-web.current_user(con)  # a session that ended elsewhere (or went idle) is forgotten, so the form shows again
+if web.current_user(con) is None:  # (a session that ended elsewhere, or went idle, is forgotten here)
+    web.demo_banner(con)  # above the login form
 try:
     authenticator.login(location="main", fields={"Form name": "Log in to Encompass Desk", "Login": "Log in"})
 except LoginError:  # a cookie naming a user who is no longer active: just the form again
@@ -51,4 +50,7 @@ if user.must_change_password:  # an administrator reset it: the user chooses the
 else:
     pages = [st.Page(path, title=title, icon=icon, url_path=page_id)
              for page_id, (path, title, icon, _) in auth.PAGES.items() if user.may_use(page_id)]
-st.navigation(pages).run()
+page = st.navigation(pages)
+if page.url_path != "meeting":  # the shared screen of a meeting shows the incident, not this
+    web.demo_banner(con)
+page.run()

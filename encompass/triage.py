@@ -11,9 +11,11 @@ import html
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import audit, calendar, clock, db, exports, facts, settings, stats
+from . import audit, calendar, clock, db, exports, facts, notifications, settings, stats
 
 KNOWN = {"yes": "Known", "no": "Not known", "not_checked": "Not checked"}
+ACTION_STATUS = {"open": "Open", "done": "Done", "cancelled": "Cancelled"}
+ATTENDANCE = {"present": "Present", "apologies": "Apologies", "absent": "Absent"}
 
 
 class TriageError(ValueError):
@@ -136,7 +138,7 @@ def _children(con, incident_ids: list[int]) -> dict[int, list[dict]]:
     replies: dict[int, list[str]] = {}
     for r in db.rows(con, "notifications/replies_of", {"ids": sorted(n["id"] for n in sent.values())}):
         replies.setdefault(r["notification_id"], []).append(
-            r["kind"].replace("_", " ") + (f": {r['note']}" if r["note"] else ""))
+            notifications.RESPONSES.get(r["kind"], r["kind"]).lower() + (f": {r['note']}" if r["note"] else ""))
     found: dict[int, list[dict]] = {}
     for ci, r in rows.items():
         person, incident, n = people[r["child_id"]], incidents[r["incident_id"]], sent.get(ci)
@@ -146,6 +148,7 @@ def _children(con, incident_ids: list[int]) -> dict[int, list[dict]]:
             "school": names[r["urn"]]["name"] if r["urn"] in names else (r["school_text"] or "no school given"),
             "match_status": r["match_status"], "times_in_12_months": r["seen_12m"] or 1,
             "siblings": (incident["children"] or 1) - 1, "notification": n["status"] if n else None,
+            "notification_id": n["id"] if n and n["status"] in ("sent", "acknowledged") else None,
             "school_replies": "; ".join(replies.get(n["id"], [])) if n else None})
     for kids in found.values():
         kids.sort(key=lambda c: (c["dob"], c["forename"]))
@@ -245,23 +248,85 @@ def decide(con, meeting: date, incident_id: int, agreed_level: int, outcome: str
 
 
 def add_action(con, meeting: date, incident_id: int, action: str, owner: str, due: date | None,
-               username: str, reason: str = "") -> None:
-    if not action.strip():
+               username: str, reason: str = "") -> int:
+    """An action agreed at a meeting, owned by one agency; returns its id."""
+    action = " ".join((action or "").split())
+    if not action:
         raise TriageError("say what the action is")
+    if len(action) > 1000:
+        raise TriageError("keep an action under 1,000 characters")
     if owner not in agencies(con):
         raise TriageError("choose the agency that owns the action")
+    if due is not None and due < meeting:
+        raise TriageError("the due date is before the meeting")
     closed = is_closed(con, meeting)
     if closed and not reason.strip():
         raise TriageError("the meeting is closed: say why the action is added")
     now = clock.now()
     with db.transaction(con) as cur:
-        cur.execute("insert into triage_actions (incident_id, action, owner_agency, due_date, created_by, created_at) "
-                    "values (?, ?, ?, ?, ?, ?)", [incident_id, action.strip(), owner, due, username, now])
+        action_id = cur.execute(
+            "insert into triage_actions (incident_id, action, owner_agency, due_date, meeting_date, status, "
+            "created_by, created_at) values (?, ?, ?, ?, ?, 'open', ?, ?) returning id",
+            [incident_id, action, owner, due, meeting, username, now]).fetchone()[0]
         if closed:
             db.run(cur, "triage/amend", {"incident_id": incident_id, "what": "action added", "old": None,
-                                         "new": f"{action.strip()} ({owner})", "reason": reason.strip(),
+                                         "new": f"{action} ({owner})", "reason": reason.strip(),
                                          "username": username, "now": now})
-        audit.record(cur, username, "triage_action", "incident", incident_id, owner=owner)
+        audit.record(cur, username, "triage_action", "incident", incident_id, owner=owner, action_id=action_id)
+    return action_id
+
+
+def set_action_status(con, action_id: int, status: str, username: str, user_agency: str | None,
+                      is_admin: bool = False) -> None:
+    """The owning agency marks its action done (or cancelled). Anyone else is refused, saying whose it is."""
+    if status not in ("done", "cancelled", "open"):
+        raise TriageError("an action is open, done or cancelled")
+    with db.transaction(con) as cur:
+        row = cur.execute("select owner_agency, status, incident_id from triage_actions where id = ?",
+                          [action_id]).fetchone()
+        if row is None:
+            raise TriageError("no such action")
+        owner, current, incident_id = row
+        if owner != user_agency and not is_admin:
+            raise TriageError(f"only {owner} can change the status of its action")
+        if current == status:
+            return
+        cur.execute("update triage_actions set status = ?, closed_by = ?, closed_at = ? where id = ?",
+                    [status, None if status == "open" else username, None if status == "open" else clock.now(),
+                     action_id])
+        audit.record(cur, username, "triage_action_status", "incident", incident_id, action_id=action_id,
+                     status=status)
+
+
+def actions_due(con, meeting: date) -> list[dict]:
+    """Open actions from earlier meetings that are due by this one: the meeting starts with these."""
+    return db.rows(con, "triage/actions_due", {"meeting": meeting})
+
+
+def attendance(con, meeting: date) -> dict[str, dict]:
+    """Each agency's attendance at a meeting (agencies not yet recorded are missing)."""
+    return {r["agency"]: r for r in db.rows(con, "triage/attendance", {"meeting": meeting})}
+
+
+def record_attendance(con, meeting: date, marks: dict[str, tuple[str, str]], username: str) -> None:
+    """{agency: (present / apologies / absent, who attended)} for a meeting not yet closed."""
+    unknown = set(marks) - set(agencies(con))
+    if unknown:
+        raise TriageError(f"not a triage agency: {', '.join(sorted(unknown))}")
+    if any(status not in ATTENDANCE for status, _ in marks.values()):
+        raise TriageError("attendance is present, apologies or absent")
+    if is_closed(con, meeting):
+        raise TriageError("the meeting is closed: its attendance is part of the minutes")
+    now = clock.now()
+    with db.transaction(con) as cur:
+        for agency, (status, attendee) in marks.items():
+            attendee = " ".join((attendee or "").split())[:200] or None
+            cur.execute("insert into triage_attendance values (?, ?, ?, ?, ?, ?) on conflict (meeting_date, agency) "
+                        "do update set status = excluded.status, attendee = excluded.attendee, "
+                        "recorded_by = excluded.recorded_by, recorded_at = excluded.recorded_at",
+                        [meeting, agency, status, attendee if status == "present" else None, username, now])
+        audit.record(cur, username, "triage_attendance", "meeting", meeting,
+                     present=sorted(a for a, (s, _) in marks.items() if s == "present"))
 
 
 def close_meeting(con, meeting: date, username: str) -> list[str]:
@@ -282,45 +347,74 @@ def amendments(con, incident_id: int) -> list[dict]:
 
 # --- minutes ---------------------------------------------------------------------------------------
 
-def _minute_rows(incidents: list[Incident]) -> tuple[list[dict], list[dict]]:
-    decisions, actions = [], []
+def _minutes(con, meeting: date, username: str) -> dict[str, list[dict]]:
+    """What the minutes hold: who attended, each incident's decision, every agency's check and the actions."""
+    incidents = load(con, incident_ids(con, meeting), username, "minutes")
+    present = attendance(con, meeting)
+    rows = {"attendance": [{"agency": a, "attendance": ATTENDANCE[present[a]["status"]] if a in present else
+                            "not recorded", "attendee": (present.get(a) or {}).get("attendee") or ""}
+                           for a in agencies(con)],
+            "decisions": [], "checks": [], "actions": []}
     for i in incidents:
         d = i.decision or {}
-        decisions.append({
+        rows["decisions"].append({
             "police_ref": i.police_ref, "incident_date": f"{i.incident_at:%d/%m/%Y}", "level": i.level,
             "dash_risk": i.dash_risk, "children": "; ".join(f"{c['forename']} {c['surname']} ({c['age']})"
                                                             for c in i.children),
             "agreed_level": d.get("agreed_level"), "outcome": d.get("outcome"), "rationale": d.get("rationale")})
-        actions += [{"police_ref": i.police_ref, "action": a["action"], "owner": a["owner_agency"],
-                     "due": f"{a['due_date']:%d/%m/%Y}" if a["due_date"] else ""} for a in i.actions]
-    return decisions, actions
+        rows["checks"] += [{"police_ref": i.police_ref, "agency": agency, "known": KNOWN[c["known"]],
+                            "note": c["note"] or ""} for agency, c in sorted(i.checks.items())]
+        rows["actions"] += [{"police_ref": i.police_ref, "action": a["action"], "owner": a["owner_agency"],
+                             "due": f"{a['due_date']:%d/%m/%Y}" if a["due_date"] else "",
+                             "status": ACTION_STATUS.get(a["status"] or "open")} for a in i.actions]
+    rows["reviewed"] = [{"police_ref": a["police_ref"], "action": a["action"], "owner": a["owner_agency"],
+                         "due": f"{a['due_date']:%d/%m/%Y}", "set_at": f"{a['meeting_date']:%d/%m/%Y}"}
+                        for a in actions_due(con, meeting)]
+    return rows
+
+
+MINUTE_COLUMNS = {
+    "attendance": ["agency", "attendance", "attendee"],
+    "decisions": ["police_ref", "incident_date", "level", "dash_risk", "children", "agreed_level", "outcome",
+                  "rationale"],
+    "checks": ["police_ref", "agency", "known", "note"],
+    "actions": ["police_ref", "action", "owner", "due", "status"],
+    "reviewed": ["police_ref", "action", "owner", "due", "set_at"],
+}
 
 
 def minutes_xlsx(con, meeting: date, username: str) -> bytes:
-    incidents = load(con, incident_ids(con, meeting), username, "minutes")
-    decisions, actions = _minute_rows(incidents)
-    _audit_export(con, meeting, username, "xlsx", len(incidents))
-    return exports.to_xlsx({
-        "Decisions": (decisions, ["police_ref", "incident_date", "level", "dash_risk", "children", "agreed_level",
-                                  "outcome", "rationale"]),
-        "Actions": (actions, ["police_ref", "action", "owner", "due"])})
+    rows = _minutes(con, meeting, username)
+    _audit_export(con, meeting, username, "xlsx", len(rows["decisions"]))
+    titles = {"attendance": "Attendance", "decisions": "Decisions", "checks": "Agencies' checks",
+              "actions": "Actions", "reviewed": "Actions due, reviewed"}
+    return exports.to_xlsx({titles[k]: (rows[k], MINUTE_COLUMNS[k]) for k in titles})
 
 
 def minutes_html(con, meeting: date, username: str) -> bytes:
     """A printable document (open it and print, or save as PDF). Every value is HTML-escaped."""
-    incidents = load(con, incident_ids(con, meeting), username, "minutes")
-    decisions, actions = _minute_rows(incidents)
-    _audit_export(con, meeting, username, "html", len(incidents))
+    rows = _minutes(con, meeting, username)
+    _audit_export(con, meeting, username, "html", len(rows["decisions"]))
     e = lambda v: html.escape("" if v is None else str(v))  # noqa: E731
+
+    def table(kind: str, columns: list[str], headings: list[str]) -> str:
+        return ("<table><tr>" + "".join(f"<th>{h}</th>" for h in headings) + "</tr>"
+                + "".join("<tr>" + "".join(f"<td>{e(r[c])}</td>" for c in columns) + "</tr>" for r in rows[kind])
+                + "</table>")
+
     council = e(settings.get(con, "council_name"))
-    closed = "closed" if is_closed(con, meeting) else "not yet closed"
+    closed = "Meeting closed" if is_closed(con, meeting) else "Meeting not yet closed"
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>DAT minutes {meeting:%d/%m/%Y}</title>"
-             "<style>body{font-family:Arial,sans-serif;margin:2em}table{border-collapse:collapse;width:100%}"
-             "td,th{border:1px solid #999;padding:4px;vertical-align:top;text-align:left}"
-             "h2{page-break-before:auto}</style></head><body>",
+             "<style>body{font-family:Arial,sans-serif;margin:2em}table{border-collapse:collapse;width:100%;"
+             "margin-bottom:1em}td,th{border:1px solid #999;padding:4px;vertical-align:top;text-align:left}"
+             "</style></head><body>",
              f"<h1>Domestic Abuse Triage — {meeting:%A %d %B %Y}</h1>",
-             f"<p>{council}. OFFICIAL-SENSITIVE. Meeting {closed}. {len(incidents)} incidents.</p>"]
-    for d in decisions:
+             f"<p>{council}. OFFICIAL-SENSITIVE. {closed}. {len(rows['decisions'])} incidents.</p>",
+             "<h2>Attendance</h2>", table("attendance", MINUTE_COLUMNS["attendance"], ["Agency", "Attendance", "Who"])]
+    if rows["reviewed"]:
+        parts += ["<h2>Actions due, reviewed</h2>",
+                  table("reviewed", MINUTE_COLUMNS["reviewed"], ["Police ref", "Action", "Owner", "Due", "Set on"])]
+    for d in rows["decisions"]:
         parts.append(f"<h2>{e(d['police_ref'])} — incident {e(d['incident_date'])}</h2><table>"
                      f"<tr><th>Level on referral</th><td>{e(d['level'])}</td>"
                      f"<th>DASH</th><td>{e(d['dash_risk'])}</td></tr>"
@@ -328,11 +422,16 @@ def minutes_html(con, meeting: date, username: str) -> bytes:
                      f"<tr><th>Agreed level</th><td>{e(d['agreed_level'])}</td>"
                      f"<th>Outcome</th><td>{e(d['outcome'])}</td></tr>"
                      f"<tr><th>Rationale</th><td colspan='3'>{e(d['rationale'])}</td></tr></table>")
-        mine = [a for a in actions if a["police_ref"] == d["police_ref"]]
-        if mine:
-            parts.append("<table><tr><th>Action</th><th>Owner</th><th>Due</th></tr>" + "".join(
-                f"<tr><td>{e(a['action'])}</td><td>{e(a['owner'])}</td><td>{e(a['due'])}</td></tr>" for a in mine)
+        checks = [c for c in rows["checks"] if c["police_ref"] == d["police_ref"]]
+        if checks:
+            parts.append("<table><tr><th>Agency</th><th>Known</th><th>Note</th></tr>" + "".join(
+                f"<tr><td>{e(c['agency'])}</td><td>{e(c['known'])}</td><td>{e(c['note'])}</td></tr>" for c in checks)
                 + "</table>")
+        mine = [a for a in rows["actions"] if a["police_ref"] == d["police_ref"]]
+        if mine:
+            parts.append("<table><tr><th>Action</th><th>Owner</th><th>Due</th><th>Status</th></tr>" + "".join(
+                f"<tr><td>{e(a['action'])}</td><td>{e(a['owner'])}</td><td>{e(a['due'])}</td>"
+                f"<td>{e(a['status'])}</td></tr>" for a in mine) + "</table>")
     parts.append("</body></html>")
     return "".join(parts).encode("utf-8")
 

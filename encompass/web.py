@@ -207,3 +207,29 @@ def period_form(con, urn: int | None, username: str, key: str, submit: str) -> N
                 st.rerun()
             except calendar.CalendarError as exc:
                 problem(exc)
+
+
+def actions_due(con, user, meeting) -> None:
+    """Open actions from earlier meetings due by this one, first thing at a meeting; the owning agency (or an
+    administrator) marks each done or cancelled."""
+    from . import triage
+    due = triage.actions_due(con, meeting)
+    if not due:
+        return
+    with st.container(border=True):
+        st.markdown(f"**Actions due or overdue: {len(due)}** (set at earlier meetings)")
+        for a in due:
+            text, done, cancel = st.columns([6, 1, 1])
+            late = " — OVERDUE" if a["due_date"] < meeting else ""
+            text.markdown(md(f"{a['police_ref']} · {a['owner_agency']} · due {a['due_date']:%d/%m/%Y}{late} · "
+                             f"{a['action']}"))
+            mine = user.agency == a["owner_agency"] or "admin" in user.roles
+            for column, status, label in ((done, "done", "Done"), (cancel, "cancelled", "Cancel")):
+                if column.button(label, key=f"action-{status}-{a['id']}", disabled=not mine,
+                                 help=None if mine else md(f"Only {a['owner_agency']} can change its action")):
+                    try:
+                        triage.set_action_status(con, a["id"], status, user.username, user.agency,
+                                                 "admin" in user.roles)
+                        st.rerun()
+                    except triage.TriageError as exc:
+                        problem(exc)

@@ -175,7 +175,9 @@ def test_contacts_export_downloads_csv_and_is_audited(server, page, tmp_path):
         con.close()
 
 
-def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
+def test_a_meeting_of_five_on_a_1280_by_720_screen(demo_template, page, tmp_path):
+    """The chair runs five incidents at 1280×720: the decision form within one scroll of the top, Next by key,
+    names hidden on request, the meeting closed after a confirmation, minutes with what was decided."""
     path = tmp_path / "meeting.duckdb"
     shutil.copy(demo_template, path)
     con = db.connect(path)
@@ -183,39 +185,52 @@ def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
     for incident in triage.incident_ids(con, meeting):  # the demo's own waiting incidents: decided the day before
         triage.decide(con, meeting - timedelta(days=1), incident, 2, "No further action", "", "chair")
     day = f"{meeting - timedelta(days=1):%d/%m/%Y}"
+    names = ["Ann", "Ben", "Cat", "Dan", "Eve"]
     sheets.import_sheet(con, xlsx_bytes([
-        child_row(ref=f"DAT/{n}", incident=day, level=f"Level {2 + n % 2}", forename=name)
-        for n, name in enumerate(["Ann", "Ben", "Cat"], start=1)]), "dat.xlsx", "coordinator")
+        child_row(ref=f"DAT/{n}", incident=day, level=f"Level {2 + n % 2}", forename=name, surname="Quillfeather")
+        for n, name in enumerate(names, start=1)]), "dat.xlsx", "coordinator")
     con.close()
     url, stop = start_app(path)
+    outcomes = ["School to monitor", "Early-help offer", "MARAC referral", "No further action", "School to monitor"]
     try:
+        page.set_viewport_size({"width": 1280, "height": 720})
         log_in(page, url, "triage-police")
         heading(page, "Domestic Abuse Triage").wait_for()
-        page.set_viewport_size({"width": 1280, "height": 720})
         settled(page)
         page.get_by_role("link", name="Meeting mode").first.click()
-        for n, outcome in enumerate(["School to monitor", "Early-help offer", "MARAC referral"], start=1):
-            page.get_by_text(f"{n} of 3").wait_for()
-            heading(page, f"DAT/{n}").wait_for()
+        for n, outcome in enumerate(outcomes, start=1):
+            page.get_by_text(f"incident {n} of 5").wait_for()
             settled(page)
+            assert page.get_by_text(f"{names[n - 1]} Quillfeather").count() == 1
+            save = page.get_by_role("button", name="Save decision")
+            top = save.evaluate("e => e.getBoundingClientRect().top + window.scrollY")
+            assert top + 40 < 2 * 720, f"the decision form starts {top:.0f} px down"  # at most one scroll
+            assert page.locator("[data-testid=stSidebar]").is_hidden()
             page.locator("[class*=st-key-outcome-]").get_by_role("combobox").click()
             page.keyboard.type(outcome)
             page.keyboard.press("Enter")
-            page.get_by_role("button", name="Save decision").click()
+            save.click()
             page.get_by_text(f"Decision saved for DAT/{n}.").wait_for()
             if n == 1:
                 page.screenshot(path=str(tmp_path / "meeting.png"))
-            if n < 3:
+            if n < 5:
                 settled(page)
-                page.get_by_role("button", name="Next ▶").click()
+                page.locator("body").press("n")  # the Next key
+        # Someone joins: names off the shared screen, in one switch.
+        page.get_by_text("Hide names").click()
+        page.get_by_text("E.Q., ").first.wait_for()
         settled(page)
+        assert page.get_by_text("Quillfeather").count() == 0
+        assert page.get_by_text(re.compile(r"\bEve\b")).count() == 0
         page.get_by_role("button", name="Close the meeting").click()
+        page.get_by_role("button", name="Yes, close it").click()
         page.get_by_text("CLOSED").first.wait_for()
         page.get_by_role("button", name="Prepare the minutes").click()
         with page.expect_download() as download:
             page.get_by_role("button", name="Minutes (printable)").click()
         printable = Path(download.value.path()).read_text(encoding="utf-8")
         assert "DAT/1" in printable and "MARAC referral" in printable and "Meeting closed" in printable
+        assert "Attendance" in printable
     finally:
         stop()
     con = db.connect(path)
@@ -223,9 +238,68 @@ def test_a_meeting_walks_through_three_incidents(demo_template, page, tmp_path):
         got = con.execute("""select i.police_ref, d.outcome from triage_decisions d
                              join incidents i on i.id = d.incident_id
                              where i.police_ref like 'DAT/%' order by 1""").fetchall()
-        assert got == [("DAT/1", "School to monitor"), ("DAT/2", "Early-help offer"), ("DAT/3", "MARAC referral")]
+        assert got == [(f"DAT/{n}", o) for n, o in enumerate(outcomes, start=1)]
         assert con.execute("select closed_by from triage_meetings where meeting_date = ?", [meeting]).fetchone() == (
             "triage-police",)
+    finally:
+        con.close()
+
+
+def test_two_health_users_editing_one_note_both_keep_their_text(demo_template, tmp_path):
+    """A saves after B: A is told, sees both texts, keeps their own in the box and saves both together."""
+    from encompass import auth
+    path = tmp_path / "conflict.duckdb"
+    shutil.copy(demo_template, path)
+    con = db.connect(path)
+    auth.add_user(con, "health-two", "marmalade kettle viaduct", "triage", "Health")
+    day = f"{clock.today() - timedelta(days=1):%d/%m/%Y}"
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="EDIT/1", incident=day, level="Level 3")]), "e.xlsx", "c")
+    incident = con.execute("select id from incidents where police_ref = 'EDIT/1'").fetchone()[0]
+    con.close()
+    url, stop = start_app(path)
+    try:
+        from playwright.sync_api import expect, sync_playwright
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            tabs = {}
+            for who, password in (("a", demo.DEMO_PASSWORD), ("b", "marmalade kettle viaduct")):
+                tab = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+                tab.set_default_timeout(30_000)
+                tab.goto(url)
+                tab.locator("iframe").first.wait_for(state="attached")
+                time.sleep(0.5)
+                settled(tab)
+                tab.get_by_role("textbox", name="Username").fill("triage-health" if who == "a" else "health-two")
+                tab.get_by_role("textbox", name="Password").fill(password)
+                tab.get_by_role("button", name="Log in").click()
+                heading(tab, "Domestic Abuse Triage").wait_for()
+                settled(tab)
+                tab.get_by_text(re.compile(r"^EDIT/1 — level 3")).click()
+                tabs[who] = tab
+            box = {who: tab.locator(f".st-key-note-{incident} textarea") for who, tab in tabs.items()}
+            save = {who: tab.locator("[data-testid=stForm]").filter(has=box[who]).get_by_role("button", name="Save")
+                    for who, tab in tabs.items()}
+            box["a"].fill("A: mother asked for a call back")
+            box["b"].fill("B: seen by the health visitor on Monday")
+            save["b"].click()
+            tabs["b"].get_by_text("Health's check of EDIT/1 saved.").wait_for()
+            save["a"].click()
+            tabs["a"].get_by_text("Both texts are kept").wait_for()
+            settled(tabs["a"])
+            assert box["a"].input_value() == "A: mother asked for a call back"  # mine is still in the box
+            tabs["a"].get_by_text("B: seen by the health visitor on Monday").first.wait_for()  # theirs beside it
+            tabs["a"].get_by_role("button", name="Put both in the box").click()
+            expect(box["a"]).to_have_value("A: mother asked for a call back\n\nB: seen by the health visitor on Monday")
+            settled(tabs["a"])
+            save["a"].click()
+            tabs["a"].get_by_text("Health's check of EDIT/1 saved.").wait_for()
+            browser.close()
+    finally:
+        stop()
+    con = db.connect(path)
+    try:
+        note = con.execute("select note from triage_checks where incident_id = ?", [incident]).fetchone()[0]
+        assert "A: mother asked" in note and "B: seen by the health visitor" in note
     finally:
         con.close()
 

@@ -14,7 +14,7 @@ import pytest
 
 from encompass import clock, db, settings, sheets, triage
 
-from .conftest import child_row, page_as, xlsx_bytes
+from .conftest import child_row, page_as, shown, xlsx_bytes
 
 MONDAY = date(2026, 11, 23)
 
@@ -208,17 +208,84 @@ def test_police_and_health_record_their_checks_on_the_page(demo_listed):
         con.close()
 
 
-def test_meeting_mode_steps_and_decides(demo_listed):
+def test_meeting_mode_steps_hides_names_decides_and_keeps_typed_text(demo_listed):
     at = page_as("triage-police", "pages/meeting.py", meeting_date=MONDAY)
     total = len(triage.incident_ids(db.connect(demo_listed), MONDAY))
-    assert any(f"1 of {total}" in m.value for m in at.markdown)
+    assert any(f"incident 1 of {total}" in m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Next ▶").click().run()
-    assert any(f"2 of {total}" in m.value for m in at.markdown)
+    assert any(f"incident 2 of {total}" in m.value for m in at.markdown)
+    while not any("P/SAT" in m.value for m in at.markdown):  # our incident, with Bo Testington
+        next(b for b in at.button if b.label == "Next ▶").click().run()
+    assert any("Bo Testington" in m.value for m in at.markdown)
+    at.toggle(key="meeting_hide_names").set_value(True).run()
+    screen = shown(" ".join([m.value for m in at.markdown] + [c.value for c in at.caption]))
+    assert "Bo" not in screen and "Testington" not in screen and "B.T." in screen
+    assert not any(t.label == "Rationale" for t in at.text_area)  # it may name people: not on the shared screen
+    at.toggle(key="meeting_hide_names").set_value(False).run()
+
     outcome = next(s for s in at.selectbox if s.label == "Outcome")
     outcome.select("School to monitor")
     next(b for b in at.button if b.label == "Save decision").click().run()
-    assert any(s.value.startswith("Decision saved") for s in at.success)
+    assert any(shown(s.value).startswith("Decision saved for P/SAT") for s in at.success)
+
+    action = next(t for t in at.text_input if t.label == "Action")
+    action.input("Ask the school to watch attendance")
+    next(b for b in at.button if b.label == "Add action").click().run()
+    assert any("choose the agency" in shown(e.value).lower() for e in at.error)
+    assert next(t for t in at.text_input if t.label == "Action").value == "Ask the school to watch attendance"
+    next(s for s in at.selectbox if s.label == "Owner").select("Education")
+    next(b for b in at.button if b.label == "Add action").click().run()
+    assert any("Ask the school to watch attendance" in shown(m.value) for m in at.markdown)
+    assert next(t for t in at.text_input if t.label == "Action").value == ""  # cleared once saved
+
     next(b for b in at.button if b.label == "Close the meeting").click().run()
+    assert any("Close the meeting?" in w.value for w in at.warning)  # asked first
+    next(b for b in at.button if b.label == "Yes, close it").click().run()
     assert any("Still without a decision" in e.value for e in at.error)
     next(b for b in at.button if b.label == "Prepare the minutes").click().run()
     assert [b.label for b in at.get("download_button")] == ["Minutes (XLSX)", "Minutes (printable)"]
+
+
+def test_actions_due_open_the_next_meeting_and_only_the_owner_closes_them(demo_listed):
+    con = db.connect(demo_listed)
+    try:
+        incident = con.execute("select id from incidents where police_ref = 'P/SAT'").fetchone()[0]
+        triage.add_action(con, MONDAY, incident, "Health visitor to call", "Health", MONDAY.replace(day=24), "chair")
+        assert triage.actions_due(con, MONDAY) == []  # set at this meeting: not yet a review item
+        tuesday = MONDAY.replace(day=24)
+        assert [a["action"] for a in triage.actions_due(con, tuesday)] == ["Health visitor to call"]
+    finally:
+        con.close()
+    police = page_as("triage-police", "pages/meeting.py", meeting_date=tuesday)
+    assert any("Actions due or overdue: 1" in m.value for m in police.markdown)
+    assert next(b for b in police.button if b.label == "Done").disabled  # Police cannot close Health's action
+    health = page_as("triage-health", "pages/meeting.py", meeting_date=tuesday)
+    next(b for b in health.button if b.label == "Done").click().run()
+    assert not any("Actions due" in m.value for m in health.markdown)
+    con = db.connect(demo_listed)
+    try:
+        assert triage.actions_due(con, tuesday) == []
+        assert con.execute("select status, closed_by from triage_actions").fetchall() == [("done", "triage-health")]
+        with pytest.raises(triage.TriageError, match="only Health"):
+            triage.set_action_status(con, 1, "open", "triage-police", "Police")
+    finally:
+        con.close()
+
+
+def test_minutes_hold_attendance_checks_and_actions(listed):
+    incident = listed.execute("select id from incidents where police_ref = 'T/SAT'").fetchone()[0]
+    triage.record_attendance(listed, MONDAY, {"Police": ("present", "DS Example"), "Health": ("apologies", "")},
+                             "chair")
+    triage.save_check(listed, incident, "Police", "yes", "Two call-outs this year", 0, "p1", "Police")
+    triage.add_action(listed, MONDAY, incident, "Refer to early help", "Children's Social Care", None, "chair")
+    book = openpyxl.load_workbook(io.BytesIO(triage.minutes_xlsx(listed, MONDAY, "chair")))
+    assert book.sheetnames == ["Attendance", "Decisions", "Agencies' checks", "Actions", "Actions due, reviewed"]
+    attendance = {r[0]: r[1:] for r in book["Attendance"].iter_rows(min_row=2, values_only=True)}
+    assert attendance["Police"] == ("Present", "DS Example") and attendance["Health"][0] == "Apologies"
+    assert attendance["Probation"][0] == "not recorded"
+    assert ("T/SAT", "Police", "Known", "Two call-outs this year") in list(
+        book["Agencies' checks"].iter_rows(min_row=2, values_only=True))
+    assert ("T/SAT", "Refer to early help", "Children's Social Care", None, "Open") in list(
+        book["Actions"].iter_rows(min_row=2, values_only=True))
+    printable = triage.minutes_html(listed, MONDAY, "chair").decode()
+    assert "DS Example" in printable and "Two call-outs this year" in printable and "Refer to early help" in printable
