@@ -67,8 +67,8 @@ def person(c: dict) -> str:
 
 
 when = f"{incident.incident_at:%a %d %B %H:%M}" if incident.has_time else f"{incident.incident_at:%a %d %B}"
-st.markdown(f"### {web.md(incident.police_ref)} · level {incident.level if incident.level is not None else 'not given'}"
-            f" · DASH {incident.dash_risk or 'not given'} · {when}")
+st.subheader(f"{web.md(incident.police_ref)} · level {incident.level if incident.level is not None else 'not given'}"
+             f" · DASH {incident.dash_risk or 'not given'} · {when}", anchor=False)  # no link target from data
 if incident.note:
     st.caption(web.md(incident.note.capitalize()))
 for c in incident.children:

@@ -461,7 +461,10 @@ def test_markdown_and_html_from_data_never_render(demo_template, tmp_path):
                 go(page, link, title)
                 nothing_rendered(link)
 
-            go(page, "Meeting mode", seen(REF))
+            settled(page)
+            page.get_by_role("link", name="Meeting mode").first.click()
+            page.get_by_role("heading").filter(has_text=seen(REF)).first.wait_for()
+            settled(page)
             page.locator("[class*=st-key-outcome-]").get_by_role("combobox").click()
             page.keyboard.type("School to monitor")
             page.keyboard.press("Enter")
@@ -469,6 +472,8 @@ def test_markdown_and_html_from_data_never_render(demo_template, tmp_path):
             page.get_by_text(seen(f"Decision saved for {REF}.")).wait_for()
             nothing_rendered("Meeting mode, after the decision")
 
+            page.get_by_role("link", name="Leave").click()  # meeting mode has no sidebar
+            heading(page, "Domestic Abuse Triage").wait_for()
             go(page, "Admin", "Admin")
             page.get_by_role("tab", name="Term calendar").click()
             page.get_by_text(seen("INSET " + SHORT), exact=False).first.wait_for()

@@ -214,7 +214,7 @@ def test_meeting_mode_steps_hides_names_decides_and_keeps_typed_text(demo_listed
     assert any(f"incident 1 of {total}" in m.value for m in at.markdown)
     next(b for b in at.button if b.label == "Next ▶").click().run()
     assert any(f"incident 2 of {total}" in m.value for m in at.markdown)
-    while not any("P/SAT" in m.value for m in at.markdown):  # our incident, with Bo Testington
+    while not any("P/SAT" in shown(h.value) for h in at.subheader):  # our incident, with Bo Testington
         next(b for b in at.button if b.label == "Next ▶").click().run()
     assert any("Bo Testington" in m.value for m in at.markdown)
     at.toggle(key="meeting_hide_names").set_value(True).run()
