@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from . import audit, calendar, clock, db, normalise
 
@@ -110,17 +111,20 @@ def phase_fits(school_phase: str, phase: str | None) -> bool | None:
     return school_phase == phase
 
 
-def age_fit(c: Candidate, age: int | None) -> str:
-    """A few words for the person choosing: does the child's age fit this school?"""
+def age_fit(low: int | None, high: int | None, phase_group: str, age: int | None) -> str:
+    """A few words for the person choosing: the school's phase and ages, and whether the child's age fits."""
+    ages = f"ages {low}–{high}" if low is not None and high is not None else ""
+    phase = {"primary": "primary", "secondary": "secondary", "all": "all-through"}.get(phase_group, "")
+    what = ", ".join(x for x in (phase, ages) if x) or "phase and ages not known"
     if age is None:
-        return ""
-    if c.low_age is not None and c.high_age is not None:
-        return (f"ages {c.low_age}–{c.high_age}: fits" if c.low_age <= age <= c.high_age
-                else f"ages {c.low_age}–{c.high_age}: the child is {age}")
-    if c.phase_group in ("primary", "secondary"):
-        fits = (c.phase_group == "primary") == (age < 11)
-        return f"{c.phase_group}: {'fits' if fits else f'the child is {age}'}"
-    return "phase not known"
+        return what
+    if ages:
+        fits = low <= age <= high
+    elif phase_group in ("primary", "secondary"):
+        fits = (phase_group == "primary") == (age < 11)
+    else:
+        return what
+    return f"{what}: fits the child ({age})" if fits else f"{what}: DOES NOT FIT — the child is {age}"
 
 
 class Matcher:
@@ -232,6 +236,50 @@ class Matcher:
             if norm.endswith(" " + place):
                 return norm[: -len(place) - 1].strip(), place
         return norm, None
+
+    def describe(self, urn: int, age: int | None = None) -> str:
+        """One line a person can choose by: name, town and postcode, phase and ages (and whether the child's age
+        fits), URN — four schools called St Mary's CofE Primary are told apart by their towns."""
+        s = self.schools[urn]
+        where = " ".join(x for x in (s["town"], s["postcode"]) if x) or "town not known"
+        return f"{s['name']} · {where} · {age_fit(s['low_age'], s['high_age'], s['phase_group'], age)} · URN {urn}"
+
+    def learned_near(self, text: str | None) -> tuple[str, int, int] | None:
+        """The spelling closest to this one that a person has matched to a school (a few letters apart):
+        (that spelling, its school, how many letters differ). A hint beside the candidates, never a match."""
+        norm = normalise.school_text(text or "")
+        learned = [t for t, (outcome, urn, _, flagged) in self.aliases.items()
+                   if outcome == "school" and urn is not None and not flagged and t != norm]
+        if not norm or not learned:
+            return None
+        found = process.extractOne(norm, learned, scorer=Levenshtein.distance, score_cutoff=3)
+        if found is None:
+            return None
+        spelling, distance, _ = found
+        return spelling, self.resolve(self.aliases[spelling][1]), int(distance)
+
+    def choices(self, group: dict, found: "Match", age: int | None) -> list[tuple[int, str]]:
+        """The schools offered for a group waiting on School matching, in order, each with the line a person
+        decides by: the child's last school first, then the candidates, the school a near spelling was matched
+        to, and any school that said the child is not theirs (marked so)."""
+        refused = {r["urn"]: r["on"] for r in group["returned_by"]}
+        near = self.learned_near(group["school_text"])
+        offered: dict[int, str] = {}
+        last = group["last_school"]
+        if last and last["urn"] not in refused:
+            offered[last["urn"]] = f"the child's last school: confirmed there on {last['on']:%d/%m/%Y}"
+        for c in found.candidates:
+            if c.open and c.urn not in offered:
+                offered[c.urn] = c.reason
+        if near and near[1] in self.schools:
+            letters = f"{near[2]} letter{'s' if near[2] != 1 else ''} different"
+            hint = f"a person chose it for “{near[0]}” ({letters})"
+            offered[near[1]] = f"{offered[near[1]]}; {hint}" if near[1] in offered else hint
+        for urn in refused:
+            offered.setdefault(urn, "")
+        return [(urn, f"{self.describe(urn, age)} — {why}".rstrip(" —")
+                 + (f" — SAID NOT AT THIS SCHOOL on {refused[urn]:%d/%m/%Y}" if urn in refused else ""))
+                for urn, why in offered.items()]
 
     def match(self, text: str | None, phase: str | None = None) -> Match:
         text = (text or "").strip()

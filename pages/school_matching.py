@@ -42,29 +42,10 @@ for g in groups:
         if show_names:
             st.write(web.md(", ".join(f"{names[i]['forename']} {names[i]['surname']} ({names[i]['dob']:%d/%m/%Y})"
                                       for i in ids if i in names)))
-        refused = {r["urn"]: r for r in g["returned_by"]}
         found = matcher.match(g["school_text"], phases[0] if len(set(phases)) == 1 else None)
         age = ages[0] if len(set(ages)) == 1 else None
-        last = g["last_school"]
-        options, labels = [], {}
-        if last and last["urn"] not in refused:
-            options.append(last["urn"])
-            labels[last["urn"]] = (f"{last['name']} (URN {last['urn']}, {last['town'] or 'town not known'}) — "
-                                   f"the child's last school: confirmed there on {last['on']:%d/%m/%Y}")
-        for c in found.candidates:
-            if not c.open or c.urn in labels:
-                continue
-            options.append(c.urn)
-            where = ", ".join(x for x in (c.town, c.postcode) if x) or "town not known"
-            fit = matching.age_fit(c, age)
-            labels[c.urn] = (f"{c.name} (URN {c.urn}, {where}) — {c.score:.0%}: {c.reason}"
-                             + (f"; {fit}" if fit else "")
-                             + (f" — SAID NOT AT THIS SCHOOL on {refused[c.urn]['on']:%d/%m/%Y}"
-                                if c.urn in refused else ""))
-        for urn, r in refused.items():
-            if urn not in labels:
-                options.append(urn)
-                labels[urn] = f"{r['name']} (URN {urn}) — SAID NOT AT THIS SCHOOL on {r['on']:%d/%m/%Y}"
+        schools_offered = matcher.choices(g, found, age)
+        options, labels = [urn for urn, _ in schools_offered], dict(schools_offered)
         options += [OTHER, NO_SCHOOL, OUT_OF_AREA, CLOSE]
         labels.update({OTHER: "Another school…",
                        NO_SCHOOL: "No school (home educated, not in education, not of school age): "
@@ -83,8 +64,7 @@ for g in groups:
             query = st.text_input("Search the register (name, URN, town or postcode)", key=f"search:{key}")
             hits = matching.search_register(con, query) if query else []
             picked = st.selectbox("School", hits, index=None, key=f"pick:{key}",
-                                  format_func=lambda s: f"{s['name']} (URN {s['urn']}), "
-                                                        f"{s['town'] or ''} {s['postcode'] or ''}")
+                                  format_func=lambda s, age=age: matcher.describe(s["urn"], age))
             urn = picked["urn"] if picked else None
         elif choice == OUT_OF_AREA:
             if not leads:

@@ -133,7 +133,9 @@ def test_coordinator_morning_journey_and_manager_locked_out(server, page, tmp_pa
     # Confirm the ambiguous school.
     go(page, "School matching", "School matching")
     card = page.locator(".st-key-group-belvidere")
-    card.get_by_text("Belvidere Primary School (URN 123437").click()
+    # Each school offered says where it is, its phase and ages, and whether the child fits.
+    choice = card.get_by_text(re.compile(r"^Belvidere Primary School · Shrewsbury SY2 5YB · primary.* · URN 123437"))
+    choice.click()
     card.get_by_role("button", name="Confirm").click()
     page.get_by_text("Belvidere: school recorded for 1 child.").wait_for()
 

@@ -264,7 +264,8 @@ def test_the_matching_page_offers_the_last_school_first_and_marks_a_school_that_
     radio = next(r for r in at.radio if r.key.startswith(f"choice:crowmoor primary|{BELVIDERE}"))
     assert radio.value is None  # nothing is chosen for the person
     first = shown(radio.options[0])
-    assert first.startswith("Belvidere Primary School (URN 123437, Shrewsbury) — the child's last school")
+    assert first.startswith("Belvidere Primary School · Shrewsbury SY2 5YB · primary")
+    assert "URN 123437 — the child's last school" in first
 
 
 # --- the property: random days of work, every child accounted for after every step ----------------------

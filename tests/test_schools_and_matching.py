@@ -189,3 +189,31 @@ def test_resolve_refuses_a_closed_school(con):
     sheets.import_sheet(con, xlsx_bytes([child_row(ref="C/1", school="Belvidere")]), "a.xlsx", "coord")
     with pytest.raises(ValueError, match="not an open school"):
         matching.resolve(con, matching.queue(con)[0]["child_incident_ids"], "school", 123372, "coord")
+
+
+def test_four_st_marys_are_told_apart_by_town_and_a_12_year_old_is_told_they_are_primaries(con):
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="SM/1", dob="01/01/2014", incident="20/11/2026",
+                                                   school="St Mary's CofE Primary School")]), "sm.xlsx", "coord")
+    group = next(g for g in matching.queue(con) if g["police_refs"] == ["SM/1"])
+    matcher = matching.Matcher(con)
+    found = matcher.match(group["school_text"])
+    lines = [line for _, line in matcher.choices(group, found, 12) if line.startswith("St Mary")]
+    towns = {line.split(" · ")[1] for line in lines}
+    assert len(lines) >= 4 and len(towns) == len(lines)  # each one tells where it is
+    assert {"Wolverhampton WV7 3DS", "Bucknell SY7 0AA", "Market Drayton TF9 4DN"} <= towns
+    assert all("primary" in line and "DOES NOT FIT — the child is 12" in line for line in lines)
+    assert any("ages 5–11" in line for line in lines)
+
+
+def test_a_spelling_a_person_matched_before_is_offered_beside_a_near_one(con):
+    crowmoor = 150206
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="LS/1", school="Crowmoore Primry Schl")]), "a.xlsx", "coord")
+    first = next(g for g in matching.queue(con) if g["police_refs"] == ["LS/1"])
+    matching.resolve(con, first["child_incident_ids"], "school", crowmoor, "coord")
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="LS/2", school="Crowmore Primry Schl")]), "b.xlsx", "coord")
+    second = next(g for g in matching.queue(con) if g["police_refs"] == ["LS/2"])  # still a person's decision
+    matcher = matching.Matcher(con)
+    offered = dict(matcher.choices(second, matcher.match(second["school_text"]), 9))
+    assert "a person chose it for “crowmoore primry schl” (1 letter different)" in offered[crowmoor]
+    assert offered[crowmoor].startswith("Crowmoor Primary School · Shrewsbury")
+    assert "fits the child (9)" in offered[crowmoor]
