@@ -50,6 +50,7 @@ REQUIRED = [f for f, (_, req, _) in FIELDS.items() if req]
 FIELD_LENGTHS = {"police_ref": 40, "incident_date": 40, "incident_time": 20, "forename": 60, "surname": 60,
                  "dob": 40, "school": 200, "level": 20, "dash_risk": 20}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and other control characters (not tab/newline)
+SAMPLE_ROWS = 10  # rows shown as they will be saved, before the co-ordinator presses Import
 DASH_VALUES = {"standard": "standard", "std": "standard", "s": "standard", "low": "standard",
                "medium": "medium", "med": "medium", "m": "medium", "high": "high", "h": "high"}
 
@@ -89,6 +90,7 @@ class ImportResult:
     committed: bool = False
     rejections: list[Rejection] = field(default_factory=list)
     warnings: list[Rejection] = field(default_factory=list)
+    sample: list[dict] = field(default_factory=list)  # the first rows as they will be saved (names: the page only)
 
     def as_dict(self) -> dict:
         return {"sheet_id": self.sheet_id, "rows": self.rows, "imported": self.imported,
@@ -325,6 +327,14 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         frame["incident_at"] = pd.to_datetime(frame["incident_at"])
         frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
         _match(cur, frame)
+        result.sample = [{
+            "Row": r.sheet_row, "Police ref": r.police_ref,
+            "Incident": f"{r.incident_at:%d/%m/%Y %H:%M}" if r.has_time else f"{r.incident_at:%d/%m/%Y}",
+            "Child": f"{r.forename} {r.surname}", "Born": f"{r.dob:%d/%m/%Y}",
+            "School as typed": "" if pd.isna(r.school_text) else r.school_text,
+            "School found": r.match_name if r.match_status == "matched" else f"a person decides: {r.match_reason}",
+            "Level": "" if pd.isna(r.level) else int(r.level), "DASH": "" if pd.isna(r.dash_risk) else r.dash_risk}
+            for r in frame.head(SAMPLE_ROWS).itertuples()]
         params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
         # Every step finds its rows through an index (police reference, child identity, ids): the cost is the
         # sheet's, not the history's. Only what is new is inserted: ON CONFLICT would cost as much as the
@@ -415,6 +425,7 @@ def _match(cur, frame: pd.DataFrame) -> None:
     frame["urn"] = pd.array([m.urn for m in results], dtype="Int64")
     frame["match_method"] = [m.method for m in results]
     frame["match_reason"] = [m.reason for m in results]
+    frame["match_name"] = [m.name for m in results]
 
 
 def missing_child_notice(con, police_ref: str, forename: str, surname: str, dob, reported_missing,

@@ -233,3 +233,10 @@ def actions_due(con, user, meeting) -> None:
                         st.rerun()
                     except triage.TriageError as exc:
                         problem(exc)
+
+
+def audit_export(con, username: str, action: str, entity: str, entity_id, rows: int) -> None:
+    """A download button's on_click: the export is recorded as it happens."""
+    from . import audit
+    with db.transaction(con) as cur:
+        audit.record(cur, username, action, entity, entity_id, rows=rows)

@@ -3,7 +3,7 @@ import hashlib
 
 import streamlit as st
 
-from encompass import clock, notifications, sheets, spreadsheet, web
+from encompass import clock, exports, notifications, sheets, spreadsheet, web
 
 con, user = web.require("import")
 st.title("Import the daily sheet")
@@ -19,18 +19,24 @@ if upload is not None:
         web.problem(exc)
         st.stop()
 
-    # Headers the app does not know: map each once; the choice is remembered for later sheets.
+    # Headers the app does not know: each is mapped to a field or ignored by a person, once; the choice is
+    # remembered for later sheets. Import waits until every one is decided.
     hmap = sheets.map_headers(table.headers, sheets.remembered_headers(con))
-    chosen = {}
+    chosen, undecided = {}, []
     if hmap.unknown:
-        st.subheader("Unrecognised columns")
-        st.caption("Say what each column holds, or ignore it. Only the fields below are kept.")
-        options = [""] + list(sheets.FIELDS)
-        labels = {"": "Ignore this column", **{f: label for f, (label, _, _) in sheets.FIELDS.items()}}
+        st.subheader("Unrecognised columns", anchor=False)
+        st.caption("Say what each column holds, or ignore it: only the fields listed are kept. Import waits until "
+                   "every column is decided.")
+        IGNORE = "-"
+        labels = {IGNORE: "Ignore this column", **{f: label for f, (label, _, _) in sheets.FIELDS.items()}}
         for header in hmap.unknown:
-            choice = st.selectbox(f"Column “{web.md(header)}”", options, format_func=labels.get,
+            choice = st.selectbox(f"Column “{web.md(header)}”", [IGNORE, *sheets.FIELDS], index=None,
+                                  format_func=labels.get, placeholder="Choose a field, or ignore it",
                                   key=f"map:{file_key}:{header}")
-            chosen[sheets.header_key(header)] = choice
+            if choice is None:
+                undecided.append(header)
+            else:
+                chosen[sheets.header_key(header)] = "" if choice == IGNORE else choice
 
     # The preview is the whole import rolled back; keep it while neither the file nor the mapping changes.
     preview_key = f"preview:{file_key}:{sorted(chosen.items())}"
@@ -53,17 +59,26 @@ if upload is not None:
         b.metric("To import" if not done else "Imported", result.imported)
         c.metric("Duplicates", result.duplicates)
         d.metric("Rejected", result.rejected)
-        st.caption(f"{result.matched} matched to a school · {result.needs_review} need a school confirmed · "
+        st.caption(f"{result.matched} matched to a school · {result.needs_review} for a person to decide · "
                    f"{result.no_school} with no school · {result.repeat_children} seen before in the last 12 months")
+    if preview.sample and not done:
+        st.subheader("The first rows, as they will be saved", anchor=False)
+        st.table([{k: web.md(v) for k, v in row.items()} for row in preview.sample])  # a table wraps; text is inert
     if result.rejections:
-        st.subheader("Rejected rows")
+        st.subheader("Rejected rows", anchor=False)
         st.caption("Correct these in the police sheet and import it again; the rows already in are kept as duplicates.")
-        st.dataframe([{"Row": r.row, "Field": sheets.FIELDS[r.field][0], "Why": r.reason} for r in result.rejections],
-                     hide_index=True)
+        shown_rows = result.rejections[:100]
+        st.table([{"Row": r.row, "Field": sheets.FIELDS[r.field][0], "Why": web.md(r.reason)} for r in shown_rows])
+        if len(result.rejections) > len(shown_rows):
+            st.caption(f"…and {len(result.rejections) - len(shown_rows)} more: download the whole list.")
+        st.download_button("Rejected rows (CSV)", exports.to_csv(
+            [{"row": r.row, "field": sheets.FIELDS[r.field][0], "why": r.reason} for r in result.rejections],
+            ["row", "field", "why"]), f"rejected-rows-{file_key}.csv", "text/csv", on_click=web.audit_export,
+            args=(con, user.username, "export_rejections", "sheet", result.sheet_id, len(result.rejections)))
     if result.warnings:
-        st.subheader("Kept, with a field left blank")
-        st.dataframe([{"Row": w.row, "Field": sheets.FIELDS[w.field][0], "Why": w.reason} for w in result.warnings],
-                     hide_index=True)
+        st.subheader("Kept, with a field left blank", anchor=False)
+        st.table([{"Row": w.row, "Field": sheets.FIELDS[w.field][0], "Why": web.md(w.reason)}
+                  for w in result.warnings[:100]])
 
     if done:
         st.success(f"Imported as sheet {done.sheet_id}.")
@@ -71,6 +86,10 @@ if upload is not None:
             st.page_link("pages/school_matching.py", label=f"Confirm the school of {done.needs_review} "
                          + ("child" if done.needs_review == 1 else "children"),
                          icon=":material/school:")
+    elif undecided:
+        st.warning(web.md(f"Say what {'each of these columns' if len(undecided) > 1 else 'this column'} holds (or "
+                          f"ignore it) before importing: {', '.join(undecided)}."), icon=":material/table_view:")
+        st.button("Import", type="primary", disabled=True)
     elif not result.already_imported and st.button(f"Import {preview.imported} "
                                                    f"row{'s' if preview.imported != 1 else ''}", type="primary",
                                                    disabled=preview.imported == 0 and preview.rejected == 0):

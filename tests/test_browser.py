@@ -485,3 +485,33 @@ def test_markdown_and_html_from_data_never_render(demo_template, tmp_path):
             browser.close()
     finally:
         stop()
+
+
+def test_import_waits_until_every_unknown_column_is_decided(server, page, tmp_path):
+    url, _, _, _ = server
+    headers = ["Police Reference", "Date of Incident", "Kid's first name", "Child Surname", "DOB", "School Attended",
+               "Officer notes"]
+    sheet = tmp_path / "odd-headers.xlsx"
+    sheet.write_bytes(xlsx_bytes([["MAP/1", "24/11/2026", "Ada", "Testington", "03/04/2016",
+                                   "Belvidere Primary School", "seen at 10pm"]], headers=headers))
+    log_in(page, url, "coordinator")
+    heading(page, "Today").wait_for()
+    go(page, "Import", "Import the daily sheet")
+    page.locator("input[type=file]").set_input_files(str(sheet))
+    page.get_by_text("Unrecognised columns").wait_for()
+    page.get_by_text(re.compile("no column for Child forename")).wait_for()  # not mapped yet: cannot be read
+    settled(page)
+
+    def choose(column: str, option: str) -> None:
+        page.locator("[data-testid=stSelectbox]").filter(has_text=column).get_by_role("combobox").click()
+        page.get_by_role("option", name=option, exact=True).click()
+        settled(page)
+
+    choose("Kid's first name", "Child forename")
+    page.get_by_text(re.compile("before importing: Officer notes")).wait_for()
+    assert page.get_by_role("button", name="Import", exact=True).is_disabled()
+    page.get_by_text("The first rows, as they will be saved").wait_for()  # what will be saved, row by row
+    page.get_by_role("cell", name="Belvidere Primary School").first.wait_for()
+    choose("Officer notes", "Ignore this column")
+    page.get_by_role("button", name="Import 1 row").click()
+    page.get_by_text(re.compile(r"Imported as sheet \d+")).wait_for()
