@@ -219,6 +219,30 @@ def closed_with_contacts(con) -> list[dict]:
     return db.rows(con, "contacts/closed_with_contacts")
 
 
+# Providers a school might use for a lead with no school address; a domain one or two letters from one of these
+# (or from a domain the schools already use) is most likely a slip of the keyboard.
+COMMON_DOMAINS = ("gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.co.uk",
+                  "yahoo.com", "yahoo.co.uk", "icloud.com", "btinternet.com", "sky.com", "aol.com",
+                  "protonmail.com", "nhs.net", "gov.uk")
+
+
+def domain_warning(con, email: str | None) -> str | None:
+    """A warning when an address's domain is unknown here but a letter or two from a known one
+    (“gmial.com looks like gmail.com”); None when it is known, or unlike any."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+    domain = (email or "").rsplit("@", 1)[-1].strip().lower()
+    if "@" not in (email or "") or not domain:
+        return None
+    known = set(COMMON_DOMAINS) | {r[0] for r in db.run(con, "contacts/known_domains").fetchall()}
+    if domain in known:
+        return None
+    near = process.extractOne(domain, known, scorer=Levenshtein.distance, score_cutoff=2)
+    if near is None:
+        return None
+    return f"“{domain}” is not a domain any contact uses, and it looks like “{near[0]}”: check the address"
+
+
 def refused_addresses(con) -> list[dict]:
     """Contacts whose address the mail server refused lately (and has not accepted since): each such message
     went to the school's other lead only, and the address needs checking with the school."""

@@ -13,22 +13,48 @@ def show_errors(exc: contacts.ContactError) -> None:
     st.error(web.md(f"{exc.field.capitalize()}: {exc}"))
 
 
+SAVED = {"added": "Contact added.", "changed": "Contact replaced; the previous one is kept in the history.",
+         "unchanged": "Nothing changed."}
+
+
 def contact_form(urn: int, role: str, existing: dict | None, key: str) -> None:
-    with st.form(key, clear_on_submit=existing is None):
-        name = st.text_input("Name", value=existing["name"] if existing else "")
-        email = st.text_input("Email", value=(existing or {}).get("email") or "")
-        phone = st.text_input("Phone", value=(existing or {}).get("phone") or "")
+    """Add a person, replace one (a new person starts with empty fields: nothing of the last one carries over), or
+    correct one's details. An address whose domain looks like a typo is saved only once the user says it is right.
+    What happened is said here, beside the form, not at the top of the page."""
+    if said := st.session_state.pop(f"saved:{key}", None):
+        st.success(said)
+    correcting = existing is not None and st.radio(
+        "Change", ["replace", "correct"], key=f"mode:{key}", horizontal=True, label_visibility="collapsed",
+        format_func={"replace": "A new person takes over (empty form)",
+                     "correct": "Correct this person's details"}.get) == "correct"
+    start = existing if correcting else {}
+    doubt = st.session_state.get(f"doubt:{key}")
+    with st.form(f"{key}-{'correct' if correcting else 'new'}", clear_on_submit=False):
+        name = st.text_input("Name", value=start.get("name") or "", max_chars=120)
+        email = st.text_input("Email", value=start.get("email") or "", max_chars=254)
+        phone = st.text_input("Phone", value=start.get("phone") or "", max_chars=40)
+        sure = st.checkbox(web.md(f"{doubt['warning'].capitalize()}. I have checked: the address is right"),
+                           key=f"sure:{key}") if doubt else False
         if st.form_submit_button("Save"):
+            warning = contacts.domain_warning(con, email)
+            if warning and not (sure and doubt and doubt["email"] == email.strip().lower()):
+                st.session_state[f"doubt:{key}"] = {"email": email.strip().lower(), "warning": warning}
+                st.rerun()
             try:
+                replace = existing["id"] if existing and (correcting or role == "other") else None
                 outcome = contacts.save(con, urn, contacts.Contact(role, name, email, phone), user.username,
-                                        replace_id=existing["id"] if existing and role == "other" else None)
+                                        replace_id=replace)
             except contacts.ContactError as exc:
                 show_errors(exc)
             else:
-                st.session_state["schools_done"] = {"added": "Contact added.", "changed": "Contact replaced; the "
-                                                    "previous one is kept in the history.",
-                                                    "unchanged": "Nothing changed."}[outcome]
+                for state in (f"doubt:{key}", f"sure:{key}", f"mode:{key}"):
+                    st.session_state.pop(state, None)
+                st.session_state[f"saved:{key}"] = SAVED[outcome]
+                st.session_state["open_contact"] = key
                 st.rerun()
+    if doubt:
+        st.warning(web.md(doubt["warning"].capitalize() + ". Tick the box to save it as it is, or correct it."),
+                   icon=":material/spellcheck:")
 
 
 def school_view(urn: int) -> None:
@@ -63,19 +89,24 @@ def school_view(urn: int) -> None:
         c = by_role.get(role)
         label = f"{contacts.ROLES[role]}: " + (
             web.md(f"{c['name']} <{c['email'] or 'no email'}> {c['phone'] or ''}") if c else "none")
-        with st.expander(label, icon=":material/person:" if c else ":material/person_off:"):
-            contact_form(urn, role, c, f"form-{urn}-{role}")
+        key = f"form-{urn}-{role}"
+        with st.expander(label, icon=":material/person:" if c else ":material/person_off:",
+                         expanded=st.session_state.get("open_contact") == key):
+            contact_form(urn, role, c, key)
             if c and st.button("Remove without replacement", key=f"remove-{c['id']}"):
                 contacts.remove(con, c["id"], user.username)
                 st.rerun()
     others = [c for c in in_force if c["role"] == "other"]
     for c in others:
-        with st.expander("Other: " + web.md(f"{c['name']} <{c['email'] or 'no email'}>")):
-            contact_form(urn, "other", c, f"form-other-{c['id']}")
+        key = f"form-other-{c['id']}"
+        with st.expander("Other: " + web.md(f"{c['name']} <{c['email'] or 'no email'}>"),
+                         expanded=st.session_state.get("open_contact") == key):
+            contact_form(urn, "other", c, key)
             if st.button("Remove", key=f"remove-{c['id']}"):
                 contacts.remove(con, c["id"], user.username)
                 st.rerun()
-    with st.expander("Add another contact", icon=":material/person_add:"):
+    with st.expander("Add another contact", icon=":material/person_add:",
+                     expanded=st.session_state.get("open_contact") == f"form-{urn}-new-other"):
         contact_form(urn, "other", None, f"form-{urn}-new-other")
 
     st.markdown("##### History")
