@@ -118,7 +118,8 @@ class Stats:
         for d in days["day"]:
             info = cal.day(d)
             kinds.append("weekend" if info.kind == "weekend" else "term time" if info.school_day and info.known
-                         else "holiday" if info.kind in ("holiday", "bank_holiday", "non_pupil_day") else "unknown")
+                         else "holiday" if info.kind in ("holiday", "bank_holiday", "non_pupil_day")
+                         else "outside the known calendar")
         days["kind"] = kinds
         counts = self.query("stats/by_day")
         counts["day"] = pd.to_datetime(counts["day"]).dt.date
@@ -126,7 +127,7 @@ class Stats:
         out = merged.groupby("kind").agg(days=("day", "count"), children=("children", "sum")).reset_index()
         out["children"] = out["children"].astype(int)
         out["per_day"] = (out["children"] / out["days"]).round(2)
-        order = {"term time": 0, "holiday": 1, "weekend": 2, "unknown": 3}
+        order = {"term time": 0, "holiday": 1, "weekend": 2, "outside the known calendar": 3}
         return out.sort_values("kind", key=lambda s: s.map(order)).reset_index(drop=True)
 
     def repeats(self) -> "Repeats":
@@ -244,11 +245,86 @@ def report(s: Stats) -> dict[str, pd.DataFrame]:
            for dim, label in DIMENSIONS.items()},
         "Repeat children": publish(rep.distribution, ["children"], limit),
         "Schools with repeats": publish(rep.schools, ["repeat_children"], limit),
-        "Timeliness": publish(s.timeliness(), ["sent", "sent_on_time"], limit,
-                              {"share_on_time": ("sent_on_time", "sent", 3)}),
+        "Timeliness": _timeliness(s.timeliness(), limit),
         "Triage outcomes": publish(s.triage_outcomes(), ["incidents"], limit),
     }
 
 
+def _timeliness(frame: pd.DataFrame, limit: int) -> pd.DataFrame:
+    """Timeliness as published: counts rounded, the share from those, and the median hours (to the tenth of an
+    hour) only for a month whose notifications are not held back — a median of two is one child's hours."""
+    out = publish(frame, ["sent", "sent_on_time"], limit, {"share_on_time": ("sent_on_time", "sent", 3)})
+    few = [not isinstance(v, numbers.Real) for v in out["sent"]]
+    for column in ("hours_incident_to_sheet", "hours_sheet_to_sent"):
+        out[column] = [None if hide or pd.isna(v) else round(float(v), 1) for hide, v in zip(few, out[column])]
+    return out
+
+
+def quick_ranges(con, today: date) -> dict[str, tuple[date, date]]:
+    """The ranges a manager asks for most, ending before today: the last 12 months, the last calendar month,
+    the last term that has ended (from the council's calendar, when it knows one) and the last school year."""
+    first_of_month = today.replace(day=1)
+    last_month_end = first_of_month - timedelta(days=1)
+    year_start = calendar.school_year_start(today)
+    ranges = {"Last 12 months": (_year_earlier(today), today),
+              "Last month": (last_month_end.replace(day=1), last_month_end)}
+    terms = [p for p in calendar.la_periods(con) if p["kind"] == "term" and p["end_date"] < today]
+    if terms:
+        term = max(terms, key=lambda p: p["end_date"])
+        ranges[f"Last term ({term['name']})"] = (term["start_date"], term["end_date"])
+    ranges["Last school year"] = (_year_earlier(year_start), year_start - timedelta(days=1))
+    return ranges
+
+
+def mark_partial(frame: pd.DataFrame, grain: str, f: Filters) -> pd.DataFrame:
+    """Add `whole`: whether each period (day, week, month, year) lies wholly inside the range. A period cut
+    by the start or end date has fewer days in it, and would plunge on a chart."""
+    out = frame.copy()
+    starts = pd.to_datetime(out["period"])
+    ends = {"day": starts, "week": starts + pd.Timedelta(days=6),
+            "month": starts + pd.offsets.MonthEnd(0), "year": starts + pd.offsets.YearEnd(0)}[grain]
+    out["whole"] = (starts.dt.date >= f.start) & (ends.dt.date <= f.end)
+    return out
+
+
+def readable(frame: pd.DataFrame, labels: dict[str, str], percent: tuple[str, ...] = (),
+             decimals: dict[str, int] | None = None) -> pd.DataFrame:
+    """A table for people: the columns in `labels` (in that order) under those names; rates as whole
+    percentages; other numbers to a few decimals; nothing shown for a held-back rate."""
+    out = frame[list(labels)].copy()
+    for column in percent:
+        out[column] = [f"{v:.0%}" if isinstance(v, numbers.Real) and not pd.isna(v) else "" for v in out[column]]
+    for column, places in (decimals or {}).items():
+        out[column] = [round(v, places) if isinstance(v, numbers.Real) and not pd.isna(v) else "" for v in out[column]]
+    return out.rename(columns=labels)
+
+
+# Each report table's columns as a person reads them (the report's own names stay short for code and tests).
+LABELS: dict[str, dict[str, str]] = {
+    "Summary": {"measure": "Measure", "value": "Number"},
+    "Monthly volumes": {"period": "Month", "incidents": "Incidents", "children": "Children",
+                        "children_year_before": "Children, the same month a year before"},
+    "Term, holiday, weekend": {"kind": "Days", "days": "Number of days", "children": "Children",
+                               "per_day": "Children per day"},
+    **{f"By {label.lower()}": {"key": label, "children": "Children"} for label in DIMENSIONS.values()},
+    "Repeat children": {"incidents": "Incidents in 12 months", "children": "Children"},
+    "Schools with repeats": {"school": "School", "repeat_children": "Children with 2 or more incidents"},
+    "Timeliness": {"month": "Month", "sent": "Notifications sent", "sent_on_time": "Sent before the school day",
+                   "share_on_time": "Share before the school day",
+                   "hours_incident_to_sheet": "Median hours, incident to sheet",
+                   "hours_sheet_to_sent": "Median hours, sheet to sent"},
+    "Triage outcomes": {"measure": "Measure", "key": "Outcome or level", "incidents": "Incidents"},
+}
+PERCENT = {"Timeliness": ("share_on_time",)}
+DECIMALS = {"Term, holiday, weekend": {"per_day": 2}}
+
+
+def for_people(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """One report table as a person reads it (the page, its downloads, the report workbook)."""
+    return readable(frame, LABELS[name], PERCENT.get(name, ()), DECIMALS.get(name))
+
+
 def report_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
-    return exports.to_xlsx({name: (frame.to_dict("records"), list(frame.columns)) for name, frame in sheets.items()})
+    readable_sheets = {name: for_people(name, frame) for name, frame in sheets.items()}
+    return exports.to_xlsx({name: (frame.to_dict("records"), list(frame.columns))
+                            for name, frame in readable_sheets.items()})

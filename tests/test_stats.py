@@ -123,6 +123,7 @@ def test_the_manager_page_and_its_downloads_show_no_names(fixture_db, db_path, m
         at.session_state[key] = value
     at.run()
     at.switch_page("pages/statistics.py").run()
+    next(s for s in at.selectbox if s.label == "Range").select("Choose dates").run()
     at.date_input[0].set_value((START, END)).run()
     assert not at.exception
     shown = [m.value for m in at.markdown] + [str(m.value) for m in at.metric] + [c.value for c in at.caption]
