@@ -1,7 +1,11 @@
 """Admin: message templates, the term calendar, service settings and the audit log."""
+from datetime import timedelta
+
 import streamlit as st
 
-from encompass import calendar, db, settings, templates, web
+from encompass import audit, auth, calendar, clock, exports, settings, templates, web
+
+AUDIT_ROWS = 5000  # shown and downloaded at once; the date range narrows further back
 
 con, user = web.require("admin")
 st.title("Admin")
@@ -90,9 +94,25 @@ with set_tab:
                 web.problem(exc)
 
 with audit_tab:
-    st.caption("Append-only. It never holds a child's name: entries name records by their number.")
-    action = st.text_input("Filter by action (e.g. send_notification, view_children, export)")
-    rows = db.rows(con, "admin/audit_recent", {"action": action.strip(), "limit": 300})
-    st.dataframe([{"When": f"{r['logged_at']:%d/%m/%Y %H:%M:%S}", "Who": r["username"], "Action": r["action"],
-                   "Record": f"{r['entity'] or ''} {r['entity_id'] or ''}".strip(), "Detail": r["detail"] or ""}
-                  for r in rows], hide_index=True)
+    st.caption("Append-only. It never holds a child's name or the text people type: entries name records by "
+               "their number.")
+    a, b, c = st.columns([2, 1, 2])
+    when = a.date_input("From – to", value=(clock.today() - timedelta(days=7), clock.today()), format="DD/MM/YYYY",
+                        max_value=clock.today(), key="audit_dates")
+    people = ["", *sorted({u["username"] for u in auth.list_users(con)} | {"system", "cli"})]
+    who = b.selectbox("Who", people, format_func=lambda u: u or "Everyone", key="audit_who")
+    groups = c.multiselect("What", audit.GROUPS, placeholder="Everything", key="audit_groups")
+    if isinstance(when, tuple) and len(when) == 2:
+        rows = audit.search(con, when[0], when[1], who, groups, limit=AUDIT_ROWS)
+        st.caption(f"{len(rows):,} entr{'ies' if len(rows) != 1 else 'y'}"
+                   + (f" (the latest {AUDIT_ROWS:,}: narrow the filters for older ones)" if len(rows) == AUDIT_ROWS
+                      else ""))
+        table = [{"When": f"{r['logged_at']:%d/%m/%Y %H:%M:%S}", "Who": r["username"], "What": r["what"],
+                  "Record": f"{r['entity'] or ''} {r['entity_id'] or ''}".strip(), "Details": r["details"]}
+                 for r in rows]
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={"Details": st.column_config.TextColumn(width="large")})
+        st.download_button("Download these entries (CSV)", exports.to_csv(table, list(table[0]) if table else
+                                                                          ["When", "Who", "What", "Record", "Details"]),
+                           f"audit-{when[0]}-to-{when[1]}.csv", "text/csv", on_click=web.audit_export,
+                           args=(con, user.username, "export_audit", "audit", f"{when[0]}..{when[1]}", len(table)))

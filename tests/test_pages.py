@@ -326,3 +326,27 @@ def test_a_session_left_idle_ends_at_the_next_click(demo_db, monkeypatch):
     monkeypatch.setenv(clock.PIN, (clock.now() + timedelta(minutes=31)).isoformat())
     at.run()
     assert titles(at) == [] and [i.value for i in at.info] == [web.SESSION_ENDED]
+
+
+def test_the_audit_log_reads_as_sentences_filters_and_downloads(demo_db):
+    from encompass import settings
+    con = db.connect(demo_db)
+    settings.save(con, {"suppress_below": "6"}, "admin")
+    from encompass import sheets
+    sheets.import_sheet(con, xlsx_bytes([child_row(ref="AU/1")]), "au.xlsx", "coordinator")
+    con.close()
+    at = signed_in("admin")
+    at.switch_page("pages/admin.py").run()
+    everyone = at.dataframe[-1].value
+    assert {"admin", "coordinator"} <= set(everyone["Who"])
+    at.selectbox(key="audit_who").select("admin").run()
+    table = at.dataframe[-1].value
+    assert set(table["Who"]) == {"admin"}
+    assert list(table["What"]) == ["changed a setting"] and list(table["Details"]) == ["new: 6; old: 5"]
+    at.multiselect(key="audit_groups").set_value(["Exports"]).run()
+    assert at.dataframe[-1].value.empty  # nothing of that kind by admin
+    at.selectbox(key="audit_who").select("").run()
+    at.multiselect(key="audit_groups").set_value(["Sheets and matching"]).run()
+    table = at.dataframe[-1].value
+    assert "imported a police sheet" in set(table["What"]) and set(table["Who"]) == {"coordinator"}
+    assert [b.label for b in at.get("download_button")][-1] == "Download these entries (CSV)"
