@@ -121,8 +121,7 @@ def add_user(con, username: str, password: str, roles, agency: str | None = None
     if not username or not username.replace("-", "").replace(".", "").replace("_", "").isalnum():
         raise AuthError("a username is letters, digits, '.', '-' or '_'")
     role_set = _parse_roles(roles)
-    if "triage" in role_set and not agency:
-        raise AuthError("a triage member needs an agency")
+    agency = _check_agency(con, agency, role_set)
     pw = hash_password(password, username, display_name or "")
     with db.transaction(con) as cur:
         if cur.execute("select 1 from users where username = ?", [username]).fetchone():
@@ -135,14 +134,24 @@ def add_user(con, username: str, password: str, roles, agency: str | None = None
     return get_user(con, username)
 
 
+def _check_agency(con, agency: str | None, role_set: frozenset[str]) -> str | None:
+    """An agency from the service's list (Admin → Settings): "Childrens Social Care" is not "Children's Social
+    Care", and a check written under it would sit in no column."""
+    agency = " ".join((agency or "").split()) or None
+    if "triage" in role_set and not agency:
+        raise AuthError("a triage member needs an agency")
+    listed = settings.as_list(con, "triage_agencies")
+    if agency and agency not in listed:
+        raise AuthError(f"the agency must be one of the triage agencies ({', '.join(listed)})")
+    return agency
+
+
 def update_user(con, username: str, roles, agency: str | None, display_name: str, email: str | None,
                 by: str) -> User:
     """An administrator changes what a user may do or who they are. An administrator cannot take the admin role
     from themself (someone must be left to run the service)."""
     role_set = _parse_roles(roles)
-    agency = (agency or "").strip() or None
-    if "triage" in role_set and not agency:
-        raise AuthError("a triage member needs an agency")
+    agency = _check_agency(con, agency, role_set)
     if username == by and "admin" not in role_set:
         raise AuthError("you cannot take the admin role from yourself: ask another administrator")
     before = get_user(con, username)

@@ -124,9 +124,11 @@ def school_view(urn: int) -> None:
     if not sent:
         st.caption("None yet.")
     else:
-        st.dataframe([{"Police ref": n["police_ref"], "Kind": n["kind"].replace("_", " "), "Status": n["status"],
+        st.dataframe([{"Police ref": n["police_ref"], "Kind": notifications.KIND_LABELS.get(n["kind"], n["kind"]),
+                       "Status": n["status"],
                        "Sent": f"{n['sent_at']:%d/%m/%Y %H:%M}" if n["sent_at"] else "", "To": n["recipients_to"] or "",
-                       "Replies": (n["replies"] or "").replace("_", " ")} for n in sent[:200]], hide_index=True)
+                       "Replies": ", ".join(notifications.RESPONSES.get(k, k) for k in (n["replies"] or "").split(", ")
+                                            if k)} for n in sent[:200]], hide_index=True)
 
     st.markdown("##### Own term dates")
     st.caption("An academy may keep its own calendar: its periods replace the council's on the days they cover.")

@@ -217,3 +217,12 @@ def test_cookie_key_rules(tmp_path):
     assert len(made) >= auth.MIN_COOKIE_KEY
     assert auth.cookie_key(None, demo=True, folder=tmp_path) == made  # kept: a reload keeps a demo user in
     assert (tmp_path / ".encompass-cookie-key").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_agency_must_be_one_of_the_triage_agencies(con, users):
+    with pytest.raises(auth.AuthError, match="one of the triage agencies"):
+        auth.add_user(con, "csc1", PASSWORD, "triage", "Childrens Social Care")
+    auth.update_user(con, "police", ["triage"], "Children's Social Care", "PC Example", None, by="root")
+    assert auth.get_user(con, "police").agency == "Children's Social Care"
+    with pytest.raises(auth.AuthError, match="one of the triage agencies"):
+        auth.update_user(con, "police", ["triage"], "Social care", "PC Example", None, by="root")
