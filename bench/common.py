@@ -49,6 +49,8 @@ def demo_db(scale: float, years: int | None = None, seed: int = 7) -> Path:
             old.unlink()
         started = time.perf_counter()
         partial = path.with_suffix(".building")
+        for leftover in (partial, partial.with_name(partial.name + ".wal")):  # a build that was interrupted
+            leftover.unlink(missing_ok=True)
         con = db.connect(partial)
         demo.build(con, scale=scale, years=years, seed=seed)
         con.execute("checkpoint")
