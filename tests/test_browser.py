@@ -104,6 +104,15 @@ def go(page, link: str, title: str) -> None:
     settled(page)
 
 
+def signed_in(page, title: str) -> None:
+    """Wait for the first page after logging in, and for the rerun that follows it: the run the Log in button
+    started still draws the form above the page, the next one does not, and until it ends the page's
+    elements can be on screen twice."""
+    heading(page, title).wait_for()
+    page.get_by_role("button", name="Log in").wait_for(state="detached")
+    settled(page)
+
+
 def log_in(page, url, username):
     page.goto(url)
     # The remember-me cookie component loads in an iframe and then reruns the script once; typing
@@ -274,8 +283,7 @@ def test_two_health_users_editing_one_note_both_keep_their_text(demo_template, t
                 tab.get_by_role("textbox", name="Username").fill("triage-health" if who == "a" else "health-two")
                 tab.get_by_role("textbox", name="Password").fill(password)
                 tab.get_by_role("button", name="Log in").click()
-                heading(tab, "Domestic Abuse Triage").wait_for()
-                settled(tab)
+                signed_in(tab, "Domestic Abuse Triage")
                 tab.get_by_text(re.compile(r"^EDIT/1 — level 3")).click()
                 tabs[who] = tab
             box = {who: tab.locator(f".st-key-note-{incident} textarea") for who, tab in tabs.items()}
