@@ -45,7 +45,7 @@ def demo_db(scale: float, years: int | None = None, seed: int = 7) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"demo-{scale:g}x-{years or 'default'}y-{seed}-{_fingerprint()}.duckdb"
     if not path.exists():
-        for old in OUT.glob(f"demo-{scale:g}x-{years or 'default'}y-{seed}-*.duckdb*"):
+        for old in OUT.glob(f"demo-{scale:g}x-{years or 'default'}y-{seed}-*"):  # older versions, half-built ones
             old.unlink()
         started = time.perf_counter()
         partial = path.with_suffix(".building")
