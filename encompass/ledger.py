@@ -61,9 +61,9 @@ def sync(cur, ids: list[int]) -> None:
         return
     from . import stats  # the statistics read the ledger's routes
     stats.refresh(cur, ids)
-    found = states_of(cur, ids)
-    now_open = [i for i in ids if i not in found or found[i]["state"] in OPEN]  # never lose one
-    ended = [i for i in ids if i in found and found[i]["state"] in ENDED]
+    state = dict(db.run(cur, "ledger/state_of", {**route_params(cur), "ids": list(ids)}).fetchall())
+    now_open = [i for i in ids if state.get(i) not in ENDED]  # never lose one: unknown counts as open
+    ended = [i for i in ids if state.get(i) in ENDED]
     if now_open:
         db.run(cur, "ledger/add_open", {"ids": now_open})
     if ended:

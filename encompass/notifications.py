@@ -85,20 +85,8 @@ def _route(row: dict) -> contacts.Route:
 
 def _to_queue(con, child_incident_ids) -> list[dict]:
     """The notification each given child-incident needs and does not have yet (its school, LA or EHE officer
-    decided; not closed), found through the indexes."""
-    cis = facts.lookup(con, "child_incidents", child_incident_ids)
-    decided = {i: c for i, c in cis.items() if c["target"] is not None and c["closed_at"] is None}
-    if not decided:
-        return []
-    have = {(n["child_incident_id"], n["target"])
-            for n in db.rows(con, "notifications/of_child_incidents", {"ids": sorted(decided)})
-            if n["kind"] in MAIN_KINDS}
-    needed = {i: c for i, c in decided.items() if (i, c["target"]) not in have}
-    incidents = facts.lookup(con, "incidents", (c["incident_id"] for c in needed.values()))
-    rows = [{"child_incident_id": i, "target": c["target"], "urn": c["urn"], "la_code": c["la_code"],
-             "kind": incidents[c["incident_id"]]["kind"], "incident_at": incidents[c["incident_id"]]["incident_at"],
-             "matched_via": c["match_method"]} for i, c in needed.items()]
-    return sorted(rows, key=lambda r: (r["incident_at"], r["child_incident_id"]))
+    decided; not closed), in one query that reads only these child-incidents and their notifications."""
+    return db.rows(con, "notifications/to_queue", {"ids": sorted(set(child_incident_ids)), "kinds": list(MAIN_KINDS)})
 
 
 def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> int:

@@ -50,6 +50,7 @@ REQUIRED = [f for f, (_, req, _) in FIELDS.items() if req]
 FIELD_LENGTHS = {"police_ref": 40, "incident_date": 40, "incident_time": 20, "forename": 60, "surname": 60,
                  "dob": 40, "school": 200, "level": 20, "dash_risk": 20}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and other control characters (not tab/newline)
+_LEVEL = re.compile(r"(?:level\s*)?([1-4])(?:\.0)?")  # "Level 3", "3", 3.0
 SAMPLE_ROWS = 10  # rows shown as they will be saved, before the co-ordinator presses Import
 DASH_VALUES = {"standard": "standard", "std": "standard", "s": "standard", "low": "standard",
                "medium": "medium", "med": "medium", "m": "medium", "high": "high", "h": "high"}
@@ -191,7 +192,7 @@ def _parse_row(number, values, labels, today):
             if _CONTROL.search(value):
                 return None, (f, f"{labels[f]} contains a control character (such as NUL): not text a person "
                                  "typed"), []
-            if len(value.strip()) > FIELD_LENGTHS[f]:
+            if len(value) > FIELD_LENGTHS[f] and len(value.strip()) > FIELD_LENGTHS[f]:
                 return None, (f, f"{labels[f]} is {len(value.strip()):,} characters long; at most "
                                  f"{FIELD_LENGTHS[f]} are accepted"), []
     ref = spreadsheet.text(values.get("police_ref")).upper()
@@ -204,11 +205,11 @@ def _parse_row(number, values, labels, today):
         if spreadsheet._blank(values.get(f)):
             return None, (f, f"{labels[f]} is empty"), []
     try:
-        incident_at, has_time = spreadsheet.parse_datetime(values["incident_date"])
+        incident_at, has_time = spreadsheet.parse_datetime(values["incident_date"], today.year % 100)
     except ValueError as exc:
         return None, ("incident_date", f"{labels['incident_date']}: {exc}"), []
     try:
-        dob = spreadsheet.parse_datetime(values["dob"])[0].date()
+        dob = spreadsheet.parse_datetime(values["dob"], today.year % 100)[0].date()
     except ValueError as exc:
         return None, ("dob", f"{labels['dob']}: {exc}"), []
     if not spreadsheet._blank(values.get("incident_time")):
@@ -226,7 +227,7 @@ def _parse_row(number, values, labels, today):
         return None, ("dob", f"the child would be {age} at the incident: 18 or over is not a child"), []
     level = None
     if not spreadsheet._blank(values.get("level")):
-        m = re.fullmatch(r"(?:level\s*)?([1-4])(?:\.0)?", spreadsheet.text(values["level"]).lower())
+        m = _LEVEL.fullmatch(spreadsheet.text(values["level"]).lower())
         if m:
             level = int(m.group(1))
         else:
@@ -318,15 +319,17 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
     result.imported = len(keep)
 
     if keep:
-        frame = pd.DataFrame([{
-            "sheet_row": r.number, "police_ref": r.police_ref, "incident_at": r.incident_at,
-            "has_time": r.has_time, "forename": r.forename, "surname": r.surname, "dob": r.dob,
-            "name_key": r.child_key[0], "school_text": r.school or None,
-            "school_norm": normalise.school_text(r.school), "level": r.level, "dash_risk": r.dash_risk,
-        } for r in keep])
+        frame = pd.DataFrame({  # column by column: a sheet can hold tens of thousands of rows
+            "sheet_row": [r.number for r in keep], "police_ref": [r.police_ref for r in keep],
+            "incident_at": [r.incident_at for r in keep], "has_time": [r.has_time for r in keep],
+            "forename": [r.forename for r in keep], "surname": [r.surname for r in keep],
+            "dob": [r.dob for r in keep], "name_key": [r.child_key[0] for r in keep],
+            "school_text": [r.school or None for r in keep],
+            "school_norm": [normalise.school_text(r.school) for r in keep],
+            "level": [r.level for r in keep], "dash_risk": [r.dash_risk for r in keep]})
         frame["incident_at"] = pd.to_datetime(frame["incident_at"])
         frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
-        _match(cur, frame)
+        _match(cur, frame, keep)
         result.sample = [{
             "Row": r.sheet_row, "Police ref": r.police_ref,
             "Incident": f"{r.incident_at:%d/%m/%Y %H:%M}" if r.has_time else f"{r.incident_at:%d/%m/%Y}",
@@ -339,21 +342,20 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         # Every step finds its rows through an index (police reference, child identity, ids): the cost is the
         # sheet's, not the history's. Only what is new is inserted: ON CONFLICT would cost as much as the
         # table is big, and the unique keys still guard against a second copy.
-        keys = {"keys": sorted(set(frame["name_key"]))}
+        keys = {"keys": sorted({r.child_key[0] for r in keep})}
         known_children = {(r["name_key"], r["dob"]) for r in db.rows(cur, "sheets/children_by_key", keys)}
         with db.registered(cur, "new_incidents", frame[~frame["police_ref"].isin(known)]):
             new_incidents = [r[0] for r in db.run(cur, "sheets/insert_incidents", params).fetchall()]
-        with db.registered(cur, "new_children", frame[[(k, d) not in known_children
-                                                         for k, d in zip(frame["name_key"], frame["dob"])]]):
+        with db.registered(cur, "new_children", frame[[r.child_key not in known_children for r in keep]]):
             db.run(cur, "sheets/insert_children", params)
         incident_ids = {r["police_ref"]: r["id"] for r in db.rows(cur, "sheets/known_incidents", {"refs": refs})}
         child_ids = {(r["name_key"], r["dob"]): r["id"] for r in db.rows(cur, "sheets/children_by_key", keys)}
-        frame["incident_id"] = [incident_ids[ref] for ref in frame["police_ref"]]
-        frame["child_id"] = [child_ids[(k, d)] for k, d in zip(frame["name_key"], frame["dob"])]
+        frame["incident_id"] = [incident_ids[r.police_ref] for r in keep]
+        frame["child_id"] = [child_ids[r.child_key] for r in keep]
         with db.registered(cur, "sheet_rows", frame):
             inserted = db.run(cur, "sheets/insert_child_incidents", params).fetchall()
         new_ids = [ci for ci, _ in inserted]
-        facts.refresh(cur, set(frame["child_id"]), set(frame["incident_id"]))
+        facts.refresh(cur, {child_ids[r.child_key] for r in keep}, {incident_ids[r.police_ref] for r in keep})
         # Only a child seen before this sheet can have been confirmed at another school.
         seen_before = {child_ids[key] for key in known_children}
         result.history_review = _check_history(cur, [ci for ci, child in inserted if child in seen_before])
@@ -409,17 +411,17 @@ def _check_history(cur, ids: list[int]) -> int:
     return len(conflicts)
 
 
-def _match(cur, frame: pd.DataFrame) -> None:
-    """Match each distinct (typed school, child's phase) once for the whole sheet."""
+def _match(cur, frame: pd.DataFrame, rows: list[Row]) -> None:
+    """Match each distinct (typed school, child's phase) once for the whole sheet; the frame holds the rows."""
     matcher = matching.Matcher(cur)
-    matcher.prime(frame["school_norm"])
-    phases = [matching.child_phase(d, t.date()) for d, t in zip(frame["dob"], frame["incident_at"])]
+    norms = [normalise.school_text(r.school) for r in rows]  # cached: computed for the frame already
+    matcher.prime(norms)
     memo: dict[tuple[str, str], matching.Match] = {}
     results = []
-    for typed, phase in zip(frame["school_text"].fillna(""), phases):
-        key = (normalise.school_text(typed), phase)  # cached: computed for school_norm already
+    for r, norm in zip(rows, norms):
+        key = (norm, matching.child_phase(r.dob, r.incident_at.date()))
         if key not in memo:
-            memo[key] = matcher.match(typed, phase)
+            memo[key] = matcher.match(r.school, key[1])
         results.append(memo[key])
     frame["match_status"] = [m.status for m in results]
     frame["urn"] = pd.array([m.urn for m in results], dtype="Int64")

@@ -172,7 +172,7 @@ def refresh(cur, child_incident_ids) -> None:
     cur.execute("delete from stats_facts where ci_id in (select ci_id from stats_scope)")
     db.run(cur, "stats/facts_fill")
     cur.execute("create or replace temp table stats_days as select distinct day from stats_facts "
-                "where list_contains(?::integer[], ci_id)", [ids])
+                "where ci_id in (select ci_id from stats_scope)")
     _fill_days(cur)
 
 

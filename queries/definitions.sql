@@ -114,10 +114,10 @@ from (
     select id, incident_id, child_id, match_status, match_reason, urn, la_code, closed_reason, closed_by, closed_at,
            school_text, ci_target(match_status, urn, la_code) as target
     from child_incidents
-    where ids is null or list_contains(ids, id)
+    where ids is null or id in (select unnest(ids))
 ) ci
 left join (
     select * from notifications
-    where kind in ('domestic_abuse', 'missing_child') and (ids is null or list_contains(ids, child_incident_id))
+    where kind in ('domestic_abuse', 'missing_child') and (ids is null or child_incident_id in (select unnest(ids)))
 ) n on n.child_incident_id = ci.id and n.target = ci.target
 left join routes(home, ehe_email, ehe_name) r on r.target = ci.target;

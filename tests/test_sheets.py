@@ -230,3 +230,9 @@ def test_siblings_and_repeat_children(con):
     assert by_ref["R/2"]["times_in_12_months"] == 2 and by_ref["R/2"]["siblings"] == 0
     # R/0 was 13 months before R/1: Ada was not a repeat child then, and Sib never was.
     assert set(by_ref) == {"R/2"}
+    # An earlier incident arriving late changes the count of the later one too.
+    imp(con, xlsx_bytes([child_row(ref="R/3", incident="01/09/2026")]), name="d.xlsx")
+    seen = dict(con.execute("""
+        select i.police_ref, ci.seen_12m from child_incidents ci join incidents i on i.id = ci.incident_id
+        join children c on c.id = ci.child_id where c.forename = 'Ada'""").fetchall())
+    assert seen == {"R/0": 1, "R/1": 1, "R/3": 2, "R/2": 3}

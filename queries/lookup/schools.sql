@@ -1,1 +1,1 @@
-select urn as id, name, town from schools where list_contains($ids::integer[], urn)
+select urn as id, name, town from schools where urn in (select unnest($ids::integer[]))

@@ -1,3 +1,3 @@
 -- The notifications of the given child-incidents (the index finds them).
 select id, child_incident_id, target, urn, kind, status, sent_at
-from notifications where list_contains($ids::integer[], child_incident_id)
+from notifications where child_incident_id in (select unnest($ids::integer[]))

@@ -1,4 +1,4 @@
 -- Schools' replies to the given notifications (the index finds them).
 select notification_id, kind, note, recorded_at from school_responses
-where list_contains($ids::integer[], notification_id)
+where notification_id in (select unnest($ids::integer[]))
 order by recorded_at, id

@@ -1,1 +1,1 @@
-select id, incident_id, child_id from child_incidents where list_contains($ids::integer[], incident_id)
+select id, incident_id, child_id from child_incidents where incident_id in (select unnest($ids::integer[]))

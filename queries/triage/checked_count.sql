@@ -1,2 +1,2 @@
 select count(*) from triage_checks
-where agency = $agency and known <> 'not_checked' and list_contains($ids::integer[], incident_id)
+where agency = $agency and known <> 'not_checked' and incident_id in (select unnest($ids::integer[]))
