@@ -3,6 +3,11 @@
 DuckDB 2.x refuses one connection used from two threads at once, so callers take a
 cursor per script run or thread; writes go through `transaction`, which holds a
 process-wide lock so two writers never race on the same rows.
+
+A query given a list of keys matches them as `key in (select unnest($ids::integer[]))`, which DuckDB runs as a
+semi-join: milliseconds on a national-size table whether the list holds five ids or a sheet's twenty thousand.
+(`list_contains($ids, key)` is answered by the index only up to a couple of thousand keys; beyond that it
+tests every row of the table against the list.)
 """
 from __future__ import annotations
 

@@ -1,2 +1,2 @@
--- Children by id (a short list). Names: the caller audits what it shows.
+-- Children by id. Names: the caller audits what it shows.
 select id, forename, surname, dob from children where id in (select unnest($ids::integer[]))

@@ -1,4 +1,4 @@
--- Schools' replies to the given notifications (the index finds them).
+-- Schools' replies to the given notifications.
 select notification_id, kind, note, recorded_at from school_responses
 where notification_id in (select unnest($ids::integer[]))
 order by recorded_at, id

@@ -1,2 +1,2 @@
--- Children with these normalised names (the index on name_key answers it); the caller matches the DOB.
+-- Children with these normalised names; the caller matches the DOB.
 select id, name_key, dob from children where name_key in (select unnest($keys::varchar[]))
