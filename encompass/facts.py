@@ -11,7 +11,7 @@ from . import db
 
 
 def lookup(con, name: str, ids) -> dict[int, dict]:
-    """Rows of a lookup query by id (queries/lookup/NAME.sql) (a semi-join: see db)."""
+    """Rows of a lookup query by id, queries/lookup/NAME.sql (a semi-join: see db)."""
     ids = sorted(set(ids))
     return {r["id"]: r for r in db.rows(con, f"lookup/{name}", {"ids": ids})} if ids else {}
 
