@@ -339,9 +339,9 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
             "Level": "" if pd.isna(r.level) else int(r.level), "DASH": "" if pd.isna(r.dash_risk) else r.dash_risk}
             for r in frame.head(SAMPLE_ROWS).itertuples()]
         params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
-        # Every step finds its rows through an index (police reference, child identity, ids): the cost is the
-        # sheet's, not the history's. Only what is new is inserted: ON CONFLICT would cost as much as the
-        # table is big, and the unique keys still guard against a second copy.
+        # Every step finds its rows by the sheet's own keys (police references, child identities, ids; see db
+        # for how). Only what is new is inserted: ON CONFLICT would cost as much as the table is big, and the
+        # unique keys still guard against a second copy.
         keys = {"keys": sorted({r.child_key[0] for r in keep})}
         known_children = {(r["name_key"], r["dob"]) for r in db.rows(cur, "sheets/children_by_key", keys)}
         with db.registered(cur, "new_incidents", frame[~frame["police_ref"].isin(known)]):
