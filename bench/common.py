@@ -7,6 +7,7 @@ medians: these machines are noisy, so only ratios measured together mean anythin
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import statistics
@@ -111,6 +112,8 @@ class Page:
 
     def __init__(self, path: Path, username: str, page: str, **state):
         from streamlit.testing.v1 import AppTest
+        # AppTest's session-state writes outside a script run warn each time; the figures are what matters here.
+        logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
         os.environ["ENCOMPASS_DB"] = str(path)
         self.at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
         for key, value in signed_in(path, username).items():
