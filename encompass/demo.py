@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import audit, auth, calendar, clock, db, ledger, matching, normalise, notifications, schools, stats, triage
+from . import (audit, auth, calendar, clock, db, facts, ledger, matching, normalise, notifications, schools, stats,
+               triage)
 
 REFERENCE = db.ROOT / "data" / "reference"
 DEMO_PASSWORD = "encompass-demo"
@@ -110,7 +111,8 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
         ledger.sync(cur, open_now)
         db.run(cur, "demo/insert_triage", {"before": end - timedelta(days=3)})
         triage.sync_open(cur, None)
-        cur.execute(db.sql("facts/backfill"))  # two statements, no parameters
+        # The repeat and sibling facts of every row, as an import computes them for its own.
+        facts.refresh(cur, frames["children"]["id"].tolist(), frames["incidents"]["id"].tolist())
         db.set_setting(cur, "demo", "true")
         audit.record(cur, "system", "demo_data", None, None, scale=scale, seed=seed, years=years)
     counts = {k: int(len(v)) for k, v in frames.items()}

@@ -1,4 +1,4 @@
--- The repeat fact of every child-incident of the given children, as facts/backfill.sql computes it for all: a
+-- The repeat fact of every child-incident of the given children (the demo passes all of them): a
 -- late-arriving earlier incident changes the counts of the later ones. Only rows whose count changes are written.
 update child_incidents set seen_12m = r.n
 from (
