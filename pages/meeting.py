@@ -70,7 +70,7 @@ when = f"{incident.incident_at:%a %d %B %H:%M}" if incident.has_time else f"{inc
 st.subheader(f"{web.md(incident.police_ref)} · level {incident.level if incident.level is not None else 'not given'}"
              f" · DASH {incident.dash_risk or 'not given'} · {when}", anchor=False)  # no link target from data
 if incident.note:
-    st.caption(web.md(incident.note.capitalize()))
+    st.caption(web.md(web.sentence(incident.note)))  # the first letter only: “Fri 27/11” keeps its capital
 for c in incident.children:
     repeat = f"incident {c['times_in_12_months']} in 12 months" if c["times_in_12_months"] > 1 else "first in 12 months"
     siblings = f"{c['siblings']} sibling{'s' if c['siblings'] != 1 else ''} here" if c["siblings"] else "no siblings"

@@ -33,7 +33,7 @@ def contact_form(urn: int, role: str, existing: dict | None, key: str) -> None:
         name = st.text_input("Name", value=start.get("name") or "", max_chars=120)
         email = st.text_input("Email", value=start.get("email") or "", max_chars=254)
         phone = st.text_input("Phone", value=start.get("phone") or "", max_chars=40)
-        sure = st.checkbox(web.md(f"{doubt['warning'].capitalize()}. I have checked: the address is right"),
+        sure = st.checkbox(web.md(f"{web.sentence(doubt['warning'])} I have checked: the address is right"),
                            key=f"sure:{key}") if doubt else False
         if st.form_submit_button("Save"):
             warning = contacts.domain_warning(con, email)
@@ -53,7 +53,7 @@ def contact_form(urn: int, role: str, existing: dict | None, key: str) -> None:
                 st.session_state["open_contact"] = key
                 st.rerun()
     if doubt:
-        st.warning(web.md(doubt["warning"].capitalize() + ". Tick the box to save it as it is, or correct it."),
+        st.warning(web.md(web.sentence(doubt["warning"]) + " Tick the box to save it as it is, or correct it."),
                    icon=":material/spellcheck:")
 
 
