@@ -343,13 +343,15 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         # for how). Only what is new is inserted: ON CONFLICT would cost as much as the table is big, and the
         # unique keys still guard against a second copy.
         keys = {"keys": sorted({r.child_key[0] for r in keep})}
-        known_children = {(r["name_key"], r["dob"]) for r in db.rows(cur, "sheets/children_by_key", keys)}
+        known_children = {(r["name_key"], r["dob"]): r["id"] for r in db.rows(cur, "sheets/children_by_key", keys)}
         with db.registered(cur, "new_incidents", frame[~frame["police_ref"].isin(known)]):
-            new_incidents = [r[0] for r in db.run(cur, "sheets/insert_incidents", params).fetchall()]
+            inserted_incidents = db.run(cur, "sheets/insert_incidents", params).fetchall()
         with db.registered(cur, "new_children", frame[[r.child_key not in known_children for r in keep]]):
-            db.run(cur, "sheets/insert_children", params)
-        incident_ids = {r["police_ref"]: r["id"] for r in db.rows(cur, "sheets/known_incidents", {"refs": refs})}
-        child_ids = {(r["name_key"], r["dob"]): r["id"] for r in db.rows(cur, "sheets/children_by_key", keys)}
+            inserted_children = db.run(cur, "sheets/insert_children", params).fetchall()
+        # The ids: the known ones found above, the new ones as they were inserted (no second search).
+        incident_ids = {ref: r["id"] for ref, r in known.items()} | {ref: i for i, ref in inserted_incidents}
+        child_ids = {**known_children, **{(key, dob): i for i, key, dob in inserted_children}}
+        new_incidents = [i for i, _ in inserted_incidents]
         frame["incident_id"] = [incident_ids[r.police_ref] for r in keep]
         frame["child_id"] = [child_ids[r.child_key] for r in keep]
         with db.registered(cur, "sheet_rows", frame):
