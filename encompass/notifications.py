@@ -557,8 +557,9 @@ def record_response(con, notification_id: int, kind: str, note: str, username: s
         if kind == "not_at_school" and row["status"] in ("sent", "acknowledged"):
             params = {"id": notification_id, "ci": row["child_incident_id"], "urn": row["urn"],
                       "username": username, "now": now}
-            for step in ("mark_returned", "distrust_alias", "rematch_child", "queue_wrong_school_reply"):
+            for step in ("mark_returned", "distrust_alias", "rematch_child"):
                 db.run(cur, f"notifications/{step}", params)
+            db.run(cur, "notifications/queue_follow_up", {**params, "kind": "wrong_school_reply"})
         elif kind != "not_at_school" and row["status"] == "sent":
             db.run(cur, "notifications/mark_acknowledged", {"id": notification_id})
         ledger.sync(cur, [row["child_incident_id"]])
@@ -582,7 +583,7 @@ def found(con, police_ref: str, username: str) -> dict:
         told = [m for m in mains if m["status"] in ("sent", "acknowledged")]
         untold = [m for m in mains if m["status"] in ("queued", "failed")]
         for m in told:
-            db.run(cur, "notifications/queue_found", {"id": m["id"], "now": now})
+            db.run(cur, "notifications/queue_follow_up", {"id": m["id"], "now": now, "kind": "missing_found"})
         for m in untold:
             db.run(cur, "notifications/withdraw", {"id": m["id"], "username": username,
                                                    "reason": "the child was found before the notice went"})
