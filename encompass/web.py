@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import streamlit as st
@@ -127,7 +127,10 @@ def authenticator(con):
         def set_cookie(self):
             sid = auth.start_session(con, st.session_state["username"], where)
             st.session_state["encompass_sid"] = sid
-            expires = datetime.now() + lifetime
+            # The browser and PyJWT judge this expiry by the real clock, so it is set by the real clock (a
+            # pinned service clock would make the cookie stale at birth); the session's idle and absolute
+            # limits are enforced on the server by the service clock (auth.session_user).
+            expires = datetime.now(timezone.utc) + lifetime
             token = jwt.encode({"sid": sid, "exp": int(expires.timestamp())}, self.cookie_key, algorithm="HS256")
             self.cookie_manager.set(self.cookie_name, token, expires_at=expires)
 
