@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -134,7 +135,7 @@ class Matcher:
         cols = ["urn", "name", "name_norm", "status", "phase_group", "in_register", "town", "locality", "postcode",
                 "low_age", "high_age"]
         self.schools = {r[0]: dict(zip(cols, r)) for r in con.execute(
-            f"select {', '.join(cols)} from schools").fetchall()}
+            f"select {', '.join(cols)} from schools order by urn").fetchall()}
         for s in self.schools.values():
             s["full"] = normalise.school_full(s["name"])
             s["places"] = frozenset(p for p in (normalise.place(s["town"]), normalise.place(s["locality"])) if p)
@@ -146,6 +147,13 @@ class Matcher:
         self._names = [(urn, s["name_norm"]) for urn, s in self.schools.items() if s["name_norm"]]
         self._position = {urn: i for i, (urn, _) in enumerate(self._names)}
         self._norms = [name for _, name in self._names]
+        self._same_name: dict[str, list[int]] = {}  # a name -> the positions of the schools called exactly that
+        for i, norm in enumerate(self._norms):
+            self._same_name.setdefault(norm, []).append(i)
+        # The school each name leads to today (a closed school's successor): one array, so that candidates()
+        # can keep each school's best-scoring name without a Python loop over the register.
+        self._targets = np.array([self.resolve(urn) for urn, _ in self._names], dtype=np.int64)
+        self._urns = np.array([urn for urn, _ in self._names], dtype=np.int64)
         self._scores: dict[str, tuple] = {}  # typed name -> (score per school, words-subset per school)
         # Which schools' names hold each word, for "every typed word is in the name".
         self._word_schools: dict[str, set[int]] = {}
@@ -197,38 +205,52 @@ class Matcher:
         return set.intersection(*map(set, sets)) if sets else set()
 
     def candidates(self, norm: str, limit: int = 8) -> list[Candidate]:
-        # Score against every school at once in rapidfuzz's C code; the Python loop only sees the few
-        # names worth showing, and the schools whose names hold every typed word.
+        """The schools worth showing for a typed name, best first: the `limit` closest, and every school whose
+        name holds every typed word however far down (they are the rivals). A closed school counts as the one
+        that replaced it, with its best-scoring name."""
+        # Scores against every school come from rapidfuzz's C code, the choosing from numpy; Candidates are
+        # built only for the few schools that can be shown.
         if norm not in self._scores:
             self.prime([norm])
-        scores, subset = self._scores[norm]
+        scores, _ = self._scores[norm]
+        scores = scores.copy()
+        scores[self._same_name.get(norm, [])] = 1.0
         containing = self._containing(norm.split())
-        worth = set(((scores >= CANDIDATE_SCORE) | (subset >= 1.0)).nonzero()[0].tolist())
-        worth |= {self._position[urn] for urn in containing}
-        best: dict[int, Candidate] = {}
-        for i in sorted(worth):
-            urn, name_norm = self._names[i]
-            holds = urn in containing
-            if name_norm == norm:
-                score, why = 1.0, "same name"
-            else:
-                score = float(scores[i])
-                why = "the name has every typed word" if holds else "similar name"
-            if score < CANDIDATE_SCORE and not holds:
-                continue
-            target = self.resolve(urn)
-            if target != urn:
-                why += f"; {self.schools[urn]['name']} (URN {urn}) was replaced by this school"
-            s = self.schools.get(target, self.schools[urn])
-            cand = Candidate(target, s["name"], score, why, s["phase_group"], self._is_open(target), holds,
-                             s["town"], s["postcode"], s["low_age"], s["high_age"], s["full"], s["places"], name_norm)
-            if not cand.open:
-                cand.reason += "; not an open school in the register"
-            if target not in best or best[target].score < score:
-                best[target] = cand
-        ranked = sorted(best.values(), key=lambda c: (-c.score, c.name))
-        # Every school holding the typed words stays in the list, however long it is: they are the rivals.
+        holds = np.zeros(len(scores), dtype=bool)
+        holds[[self._position[urn] for urn in containing]] = True
+        worth = ((scores >= CANDIDATE_SCORE) | holds).nonzero()[0]
+        if not len(worth):
+            return []
+        # Each school's best-scoring name (on a tie its own name, not a school it replaced), best schools first.
+        replaced = self._targets[worth] != self._urns[worth]
+        ordered = worth[np.lexsort((worth, replaced, -scores[worth]))]
+        _, first = np.unique(self._targets[ordered], return_index=True)
+        best = ordered[np.sort(first)]
+        cut = scores[best[min(limit, len(best)) - 1]]
+        shown = best[(scores[best] >= cut) | holds[best]]
+        # Equal scores and names keep the register's order (of each school's first name worth showing).
+        targets, first_worth = np.unique(self._targets[worth], return_index=True)
+        listed = worth[first_worth][np.searchsorted(targets, self._targets[shown])]
+        shown = shown[np.argsort(listed, kind="stable")]
+        ranked = sorted((self._candidate(int(i), norm, float(scores[i]), bool(holds[i])) for i in shown),
+                        key=lambda c: (-c.score, c.name))
         return ranked[:limit] + [c for c in ranked[limit:] if c.contains_all]
+
+    def _candidate(self, position: int, norm: str, score: float, holds: bool) -> Candidate:
+        urn, name_norm = self._names[position]
+        if name_norm == norm:
+            why = "same name"
+        else:
+            why = "the name has every typed word" if holds else "similar name"
+        target = int(self._targets[position])
+        if target != urn:
+            why += f"; {self.schools[urn]['name']} (URN {urn}) was replaced by this school"
+        s = self.schools.get(target, self.schools[urn])
+        cand = Candidate(target, s["name"], score, why, s["phase_group"], self._is_open(target), holds,
+                         s["town"], s["postcode"], s["low_age"], s["high_age"], s["full"], s["places"], name_norm)
+        if not cand.open:
+            cand.reason += "; not an open school in the register"
+        return cand
 
     def _split_place(self, norm: str) -> tuple[str, str | None]:
         """'idsal shifnal' -> ('idsal', 'shifnal'): a known town typed after the name."""
