@@ -16,8 +16,11 @@ def _ascii_lower(text: str) -> str:
 
 
 def name_key(forename: str, surname: str) -> str:
-    """A child's name compared without case, spacing or punctuation ("O'Neil" == "oneil")."""
-    return _NON_ALNUM.sub("", _ascii_lower(f"{forename}{surname}"))
+    """A child's name compared without case, spacing, punctuation or accents ("O'Neil" == "oneil", "Zoë" == "zoe")."""
+    text = f"{forename}{surname}"
+    if not text.isascii():  # accents come apart from their letters and go; so does anything else not a-z0-9
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _NON_ALNUM.sub("", text.lower())
 
 
 # Whole-phrase rewrites, applied on a space-separated, punctuation-free string.

@@ -141,7 +141,7 @@ def remembered_headers(con) -> dict[str, str]:
     return dict(con.execute("select header_norm, field from header_mappings").fetchall())
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     number: int
     police_ref: str
@@ -161,87 +161,168 @@ class Row:
 
 def validate(table: spreadsheet.Table, hmap: HeaderMap,
              today: date) -> tuple[list[Row], list[Rejection], list[Rejection]]:
-    """Rows that can be imported, rows rejected (with row and field), and warnings on kept rows."""
-    good, rejected, warnings = [], [], []
-    labels = {f: label for f, (label, _, _) in FIELDS.items()}
+    """Rows that can be imported, rows rejected (with row and field), and warnings on kept rows.
+
+    Each column is read once for the whole sheet (a value repeated down a column, such as a date or a level,
+    is read once), then each row is judged from its cells: the first problem in the order below rejects it."""
+    rejected, width = [], len(table.headers)
+    formula_columns: dict[int, int] = {}  # row number -> its first mapped column holding a formula
+    for number, index in sorted(table.formulas):
+        if index in hmap.columns:
+            formula_columns.setdefault(number, index)
+    rows = []
     for number, cells in table.rows:
-        values = {f: (cells[i] if i < len(cells) else None) for i, f in hmap.columns.items()}
-        if all(spreadsheet._blank(cells[i] if i < len(cells) else None) for i in range(len(table.headers))) \
-                and not any((number, i) in table.formulas for i in hmap.columns):
-            continue  # a fully blank row is not a row
-        problems = []
-        for i, f in hmap.columns.items():
-            if (number, i) in table.formulas:
-                problems.append((f, f"{labels[f]} is a formula, not a typed value: type the value in and re-export"))
-        if problems:
-            rejected.append(Rejection(number, *problems[0]))
-            continue
-        row, problem, row_warnings = _parse_row(number, values, labels, today)
+        if number in formula_columns:
+            f = hmap.columns[formula_columns[number]]
+            rejected.append(Rejection(number, f, f"{LABELS[f]} is a formula, not a typed value: type the value in "
+                                                 "and re-export"))
+        elif not all(spreadsheet._blank(c) for c in cells[:width]):  # a fully blank row is not a row
+            rows.append((number, cells))
+    column = {f: [cells[i] if i < len(cells) else None for _, cells in rows] for i, f in hmap.columns.items()}
+    empty = [None] * len(rows)
+    refused: dict[int, tuple[str, str]] = {}  # position -> (field, why): the first refused cell, in column order
+    for f in hmap.columns.values():
+        for position, why in _refused_cells(column[f], f).items():
+            refused.setdefault(position, (f, why))
+    refs = [ref.upper() for ref in _texts(column["police_ref"])]
+    forenames, surnames = _texts(column["forename"]), _texts(column["surname"])
+    schools = _texts(column.get("school", empty))
+    pivot = today.year % 100
+    incidents = _each(column["incident_date"], lambda v: _read(spreadsheet.parse_datetime, v, pivot))
+    births = _each(column["dob"], lambda v: _read(spreadsheet.parse_datetime, v, pivot))
+    times = _each(column.get("incident_time", empty), _read_time)
+    levels = _each(column.get("level", empty), _read_level)
+    dashes = _each(column.get("dash_risk", empty), _read_dash)
+    latest = today + timedelta(days=1)
+    good, warnings = [], []
+    for k, (number, _) in enumerate(rows):
+        problem = refused.get(k) or _first_problem(refs[k], forenames[k], surnames[k], incidents[k], births[k])
         if problem:
             rejected.append(Rejection(number, *problem))
-        else:
-            good.append(row)
-            warnings.extend(row_warnings)
+            continue
+        incident_at, has_time = incidents[k][0]
+        dob = births[k][0][0].date()
+        row_warnings = []
+        moment, why = times[k]
+        if moment is not None:
+            incident_at, has_time = datetime.combine(incident_at.date(), moment), True
+        elif why:
+            row_warnings.append(Rejection(number, "incident_time", f"{LABELS['incident_time']}: {why}; date kept"))
+        day = incident_at.date()
+        if day > latest:
+            rejected.append(Rejection(number, "incident_date", f"the incident date {incident_at:%d/%m/%Y} is in the "
+                                      "future"))
+            continue
+        if dob > day:
+            rejected.append(Rejection(number, "dob", f"the date of birth {dob:%d/%m/%Y} is after the incident "
+                                      f"({incident_at:%d/%m/%Y})"))
+            continue
+        age = calendar.age_on(dob, day)
+        if age >= 18:
+            rejected.append(Rejection(number, "dob", f"the child would be {age} at the incident: 18 or over is not "
+                                      "a child"))
+            continue
+        level, why = levels[k]
+        if why:
+            row_warnings.append(Rejection(number, "level", why))
+        dash, why = dashes[k]
+        if why:
+            row_warnings.append(Rejection(number, "dash_risk", why))
+        good.append(Row(number, refs[k], incident_at, has_time, forenames[k], surnames[k], dob, schools[k], level,
+                        dash))
+        warnings.extend(row_warnings)
+    rejected.sort(key=lambda r: r.row)
     return good, rejected, warnings
 
 
-def _parse_row(number, values, labels, today):
-    warnings = []
-    for f, value in values.items():
-        if isinstance(value, str):
-            if _CONTROL.search(value):
-                return None, (f, f"{labels[f]} contains a control character (such as NUL): not text a person "
-                                 "typed"), []
-            if len(value) > FIELD_LENGTHS[f] and len(value.strip()) > FIELD_LENGTHS[f]:
-                return None, (f, f"{labels[f]} is {len(value.strip()):,} characters long; at most "
-                                 f"{FIELD_LENGTHS[f]} are accepted"), []
-    ref = spreadsheet.text(values.get("police_ref")).upper()
-    forename = spreadsheet.text(values.get("forename"))
-    surname = spreadsheet.text(values.get("surname"))
+LABELS = {f: label for f, (label, _, _) in FIELDS.items()}
+_BLANK = "blank"  # what _read returns as the reason for an empty cell
+
+
+def _refused_cells(values: list, f: str) -> dict[int, str]:
+    """Cells of one column refused outright (position -> why): a control character such as NUL, or text far
+    longer than the field can hold. One search over the whole column finds none in an ordinary sheet."""
+    strings = [v for v in values if isinstance(v, str)]
+    limit = FIELD_LENGTHS[f]
+    if not strings or (not _CONTROL.search("".join(strings)) and max(map(len, strings)) <= limit):
+        return {}
+    refused = {}
+    for position, value in enumerate(values):
+        if not isinstance(value, str):
+            continue
+        if _CONTROL.search(value):
+            refused[position] = f"{LABELS[f]} contains a control character (such as NUL): not text a person typed"
+        elif len(value) > limit and len(value.strip()) > limit:
+            refused[position] = (f"{LABELS[f]} is {len(value.strip()):,} characters long; at most {limit} are "
+                                 "accepted")
+    return refused
+
+
+def _texts(values: list) -> list[str]:
+    """A column's cells as trimmed text (see spreadsheet.text)."""
+    return [" ".join(v.split()) if type(v) is str else spreadsheet.text(v) for v in values]
+
+
+def _each(values: list, read) -> list:
+    """read(value) for each cell, once per distinct value (a type with its value: 1 is not 1.0 is not True)."""
+    seen: dict = {}
+    out = []
+    for value in values:
+        key = (type(value), value)
+        if key not in seen:
+            seen[key] = read(value)
+        out.append(seen[key])
+    return out
+
+
+def _read(parse, value, *args) -> tuple:
+    """(parsed, None), (None, why it cannot be read), or (None, _BLANK) for an empty cell."""
+    if spreadsheet._blank(value):
+        return None, _BLANK
+    try:
+        return parse(value, *args), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def _first_problem(ref: str, forename: str, surname: str, incident: tuple, birth: tuple) -> tuple[str, str] | None:
+    """What rejects a row before its dates are compared: a required field empty, or a date that cannot be read."""
     for f, v in (("police_ref", ref), ("forename", forename), ("surname", surname)):
         if not v:
-            return None, (f, f"{labels[f]} is empty"), []
-    for f in ("incident_date", "dob"):
-        if spreadsheet._blank(values.get(f)):
-            return None, (f, f"{labels[f]} is empty"), []
-    try:
-        incident_at, has_time = spreadsheet.parse_datetime(values["incident_date"], today.year % 100)
-    except ValueError as exc:
-        return None, ("incident_date", f"{labels['incident_date']}: {exc}"), []
-    try:
-        dob = spreadsheet.parse_datetime(values["dob"], today.year % 100)[0].date()
-    except ValueError as exc:
-        return None, ("dob", f"{labels['dob']}: {exc}"), []
-    if not spreadsheet._blank(values.get("incident_time")):
-        try:
-            t = spreadsheet.parse_time(values["incident_time"])
-            incident_at, has_time = datetime.combine(incident_at.date(), t), True
-        except ValueError as exc:
-            warnings.append(Rejection(number, "incident_time", f"{labels['incident_time']}: {exc}; date kept"))
-    if incident_at.date() > today + timedelta(days=1):
-        return None, ("incident_date", f"the incident date {incident_at:%d/%m/%Y} is in the future"), []
-    if dob > incident_at.date():
-        return None, ("dob", f"the date of birth {dob:%d/%m/%Y} is after the incident ({incident_at:%d/%m/%Y})"), []
-    age = calendar.age_on(dob, incident_at.date())
-    if age >= 18:
-        return None, ("dob", f"the child would be {age} at the incident: 18 or over is not a child"), []
-    level = None
-    if not spreadsheet._blank(values.get("level")):
-        m = _LEVEL.fullmatch(spreadsheet.text(values["level"]).lower())
-        if m:
-            level = int(m.group(1))
-        else:
-            warnings.append(Rejection(number, "level", f"{labels['level']} '{values['level']}' is not 1-4; left blank"))
-    dash = None
-    if not spreadsheet._blank(values.get("dash_risk")):
-        dash = DASH_VALUES.get(spreadsheet.text(values["dash_risk"]).lower())
-        if dash is None:
-            warnings.append(Rejection(number, "dash_risk",
-                                      f"{labels['dash_risk']} '{values['dash_risk']}' is not standard, medium "
-                                      "or high; left blank"))
-    row = Row(number, ref, incident_at, has_time, forename, surname, dob,
-              spreadsheet.text(values.get("school")), level, dash)
-    return row, None, warnings
+            return f, f"{LABELS[f]} is empty"
+    for f, (_, why) in (("incident_date", incident), ("dob", birth)):
+        if why == _BLANK:
+            return f, f"{LABELS[f]} is empty"
+    for f, (_, why) in (("incident_date", incident), ("dob", birth)):
+        if why:
+            return f, f"{LABELS[f]}: {why}"
+    return None
+
+
+def _read_time(value) -> tuple:
+    """(time, None), (None, a warning: the row keeps its date alone), or (None, None) for no time."""
+    moment, why = _read(spreadsheet.parse_time, value)
+    return moment, None if why == _BLANK else why
+
+
+def _read_level(value) -> tuple[int | None, str | None]:
+    """(level, None), or (None, a warning: the row is kept with no level)."""
+    if spreadsheet._blank(value):
+        return None, None
+    m = _LEVEL.fullmatch(spreadsheet.text(value).lower())
+    if m:
+        return int(m.group(1)), None
+    return None, f"{LABELS['level']} '{value}' is not 1-4; left blank"
+
+
+def _read_dash(value) -> tuple[str | None, str | None]:
+    """(DASH risk, None), or (None, a warning: the row is kept with no DASH risk)."""
+    if spreadsheet._blank(value):
+        return None, None
+    dash = DASH_VALUES.get(spreadsheet.text(value).lower())
+    if dash is None:
+        return None, f"{LABELS['dash_risk']} '{value}' is not standard, medium or high; left blank"
+    return dash, None
 
 
 def import_sheet(con, data: bytes, filename: str, username: str, source: str = "upload",
