@@ -22,6 +22,7 @@ from datetime import datetime, time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from . import audit, calendar, clock, contacts, db, facts, ledger, mailing, settings, templates
 
@@ -93,17 +94,23 @@ def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> in
     """Queue the notification each given child-incident needs and does not have (its school, LA or EHE
     officer decided; not closed). One statement for the lot; called inside the transaction that decided it.
     Returns how many were queued."""
-    rows = _to_queue(cur, child_incident_ids) if child_incident_ids else []
-    if not rows:
+    if not child_incident_ids:
+        return 0
+    found = db.arrow(cur, "notifications/to_queue", {"ids": sorted(set(child_incident_ids)),
+                                                     "kinds": list(MAIN_KINDS)})
+    if not found.num_rows:
         return 0
     cals = calendar.Calendars(cur)
-    now = now or clock.now()
-    for r in rows:
-        r["due_by"], r["known_calendar"] = cals.school(r["urn"]).due_by(r["incident_at"])
-    frame = pd.DataFrame(rows).drop(columns=["incident_at"]).assign(now=now)
-    frame["urn"] = frame["urn"].astype("Int64")
-    with db.registered(cur, "to_queue", frame):
-        return len(db.run(cur, "notifications/insert_many").fetchall())
+    with db.registered(cur, "to_queue", found):
+        # A notification is due by the start of its school's next school day: one answer per school and day.
+        days = cur.execute("select distinct urn, incident_at::date from to_queue").fetchall()
+        due = [cals.school(urn).due_by(day) for urn, day in days]
+        due_days = pa.table({"urn": pa.array([urn for urn, _ in days], pa.int32()),
+                             "day": pa.array([day for _, day in days], pa.date32()),
+                             "due_by": pa.array([d for d, _ in due], pa.timestamp("us")),
+                             "known_calendar": pa.array([known for _, known in due], pa.bool_())})
+        with db.registered(cur, "due_days", due_days):
+            return len(db.run(cur, "notifications/insert_many", {"now": now or clock.now()}).fetchall())
 
 
 def refresh(con, username: str = "system", queued: set[int] | None = None) -> int:

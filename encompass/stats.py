@@ -168,7 +168,7 @@ def refresh(cur, child_incident_ids) -> None:
     ids = sorted(set(child_incident_ids))
     if not ids:
         return
-    cur.execute("create or replace temp table stats_scope as select unnest(?::integer[]) as ci_id", [ids])
+    db.run(cur, "stats/scope", {"ids": ids})
     cur.execute("delete from stats_facts where ci_id in (select ci_id from stats_scope)")
     db.run(cur, "stats/facts_fill")
     cur.execute("create or replace temp table stats_days as select distinct day from stats_facts "
