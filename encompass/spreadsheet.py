@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from xml.etree import ElementTree
 
+import numpy as np
 import python_calamine
 
 from . import clock
@@ -174,17 +175,16 @@ def _read_workbook(data: bytes, filename: str) -> list[list]:
 
 # --- xlsx: bounds and formulas, before calamine reads it -------------------------------------------
 
-# The scans below run over the sheet's XML with every kind of whitespace made a plain space first (one C-level
-# pass), so each pattern starts with a literal and the regex engine skips ahead: a 10 MB sheet in tens of ms.
+# The scans below run over the sheet's XML as bytes, in numpy (a 10 MB sheet in tens of milliseconds), with every
+# kind of whitespace made a plain space first. They are bounds, not a parse: an element or reference is counted
+# wherever its text appears, and a reference however it is written — quoted either way, spaced around its "=",
+# in lower case, with any number of letters and digits — because python-calamine honours every one of those.
 _SPACES = bytes.maketrans(b"\t\n\r\x0b\x0c", b"     ")
-_REF_ROW = re.compile(rb' r="[A-Z]{0,3}([0-9]{1,7})"')     # the row number of a row's r="12" or a cell's r="AB12"
-_REF_COLUMN = re.compile(rb' r="([A-Z]{1,3})[0-9]{1,7}"')  # the column letters of a cell's reference
-_ROW = re.compile(rb"<row[ >/]")
-_CELL = re.compile(rb"<c[ >/]")
-_FORMULA = re.compile(rb"<f[ >/]")
+_SPACED_EQUALS = re.compile(rb" *= *")
 _PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:f[ >/]")
 _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[ >/]")
 _PREFIXED_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:row[ >/]")
+_BEYOND = 10**8  # a reference with more than 7 digits or 3 letters: further than any sheet may reach
 
 
 def _col_index(letters: str) -> int:
@@ -192,6 +192,67 @@ def _col_index(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n - 1
+
+
+def _ends_name(after: np.ndarray) -> np.ndarray:
+    """Whether each byte ends an element's name: a space, '>' or '/'."""
+    return (after == ord(" ")) | (after == ord(">")) | (after == ord("/"))
+
+
+class _Scan:
+    """The sheet's XML (whitespace made spaces) as bytes numpy can look at, every '<' found once."""
+
+    def __init__(self, spaced: bytes):
+        self.text = spaced
+        self.size = len(spaced)
+        self.bytes = np.frombuffer(spaced + bytes(32), np.uint8)  # zero padding: look-ahead never runs off the end
+        self.opens = np.flatnonzero(self.bytes[: self.size] == ord("<"))
+        self.initials = self.bytes[self.opens + 1]
+        self.windows = np.lib.stride_tricks.sliding_window_view(self.bytes, 16)  # the 16 bytes from each position
+        self.colons = np.flatnonzero(self.bytes[: self.size] == ord(":"))
+
+    def elements(self, name: bytes, prefixed: re.Pattern) -> int:
+        """How many elements of this name start here ('<c ', '<c>', '<c/'), with or without a namespace prefix."""
+        b = self.bytes
+        at = self.opens[self.initials == name[0]] + 1
+        for byte in name[1:]:
+            at = at[b[at + 1] == byte] + 1
+        count = int(_ends_name(b[at + 1]).sum())
+        # <x:c ...>: a namespace prefix. Only where ":c" and the end of a name follow a colon is the text searched.
+        after = self.windows[self.colons + 1, : len(name) + 1]
+        if ((after[:, :-1] == np.frombuffer(name, np.uint8)).all(axis=1) & _ends_name(after[:, -1])).any():
+            count += len(prefixed.findall(self.text))
+        return count
+
+    def references(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every r="..." attribute that places a cell: the row number (0 when it has no digits)
+        and the column number (0 when it has no letters), each _BEYOND when further than a sheet can reach."""
+        b = self.bytes
+        equals = np.flatnonzero(b[: self.size] == ord("="))
+        if ((b[equals - 1] == ord(" ")) | (b[equals + 1] == ord(" "))).any():  # r = "A1": rare, read as r="A1"
+            return _Scan(_SPACED_EQUALS.sub(b"=", self.text)).references()
+        equals = equals[b[equals - 1] == ord("r")]
+        before, quote = b[np.maximum(equals - 2, 0)], b[equals + 1]
+        equals = equals[(equals >= 2) & ((before == ord(" ")) | (before == ord('"')) | (before == ord("'")))
+                        & ((quote == ord('"')) | (quote == ord("'")))]
+        start = equals + 2  # the value's first byte
+        lower = self.windows[start, :4] | 0x20  # letters, any case: 3 fit, a 4th is too many
+        letter = (lower >= ord("a")) & (lower <= ord("z"))
+        letters = np.argmin(np.c_[letter, np.zeros(len(start), bool)], axis=1)
+        ahead = self.windows[start + letters, :8]  # digits: 7 fit, an 8th is too many
+        digit = (ahead >= ord("0")) & (ahead <= ord("9"))
+        digits = np.argmin(np.c_[digit, np.zeros(len(start), bool)], axis=1)
+        ahead = ahead.astype(np.int64) - ord("0")
+        row = np.zeros(len(start), np.int64)
+        for k in range(7):
+            row = np.where(k < digits, row * 10 + ahead[:, k], row)
+        column = np.zeros(len(start), np.int64)
+        for k in range(3):
+            column = np.where(k < letters, column * 26 + (lower[:, k].astype(np.int64) - ord("a") + 1), column)
+        row[digits > 7] = _BEYOND
+        column[letters > 3] = _BEYOND
+        counted = (digits > 0) | (letters > 3)  # r="" or r="J" places nothing: calamine refuses such a cell
+        return row[counted], column[counted]
 
 
 def _check_xlsx(data: bytes, filename: str, limits: Limits) -> set[tuple[int, int]]:
@@ -220,37 +281,25 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> set[tuple[int, in
         raise UnreadableFile(f"{filename}: damaged, or not an Excel workbook (try saving it again as .xlsx)") from None
     if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
         raise UnreadableFile(f"{filename}: the sheet declares XML entities, which a spreadsheet never does")
-    spaced = xml.translate(_SPACES)
-    height, width = _reach(spaced)
+    scan = _Scan(xml.translate(_SPACES))
+    height, width = _reach(scan)
     if height > limits.max_rows + 1:
         raise UnreadableFile(_too_many_rows(filename, limits, height))
     if width > MAX_COLUMNS:
         raise UnreadableFile(f"{filename}: the sheet reaches column {width:,}; a police sheet has at most "
                              f"{MAX_COLUMNS}")
-    return _formula_cells(xml) if _has_formula(spaced) else set()
+    return _formula_cells(xml) if scan.elements(b"f", _PREFIXED_FORMULA) else set()
 
 
-def _count(spaced: bytes, plain: re.Pattern, prefixed: re.Pattern, name: bytes) -> int:
-    """How many elements of this name, with or without a namespace prefix."""
-    return len(plain.findall(spaced)) + (len(prefixed.findall(spaced)) if b":" + name in spaced else 0)
-
-
-def _reach(spaced: bytes) -> tuple[int, int]:
-    """(rows, columns) the sheet's cells can reach, an upper bound: the furthest explicit reference, plus one for
-    each row or cell that has none (a reader places it after the one before). Bytes scans, no parse; `spaced`
-    is the XML with its whitespace made spaces."""
-    rows = _REF_ROW.findall(spaced)        # every reference, a row's or a cell's
-    columns = _REF_COLUMN.findall(spaced)  # the cells' references among them
-    furthest_row = max(map(int, rows), default=0)
-    furthest_col = max((_col_index(letters.decode()) + 1 for letters in set(columns)), default=0)
-    height = furthest_row + max(0, _count(spaced, _ROW, _PREFIXED_ROW, b"row") - (len(rows) - len(columns)))
-    width = furthest_col + max(0, _count(spaced, _CELL, _PREFIXED_CELL, b"c") - len(columns))
+def _reach(scan: _Scan) -> tuple[int, int]:
+    """(rows, columns) the sheet's cells can reach, an upper bound: the furthest reference, plus one for each row
+    or cell that has none (a reader places it after the one before)."""
+    row, column = scan.references()
+    with_column = int((column > 0).sum())
+    with_row_only = len(row) - with_column
+    height = int(row.max(initial=0)) + max(0, scan.elements(b"row", _PREFIXED_ROW) - with_row_only)
+    width = int(column.max(initial=0)) + max(0, scan.elements(b"c", _PREFIXED_CELL) - with_column)
     return height, width
-
-
-def _has_formula(spaced: bytes) -> bool:
-    """A bytes search that finds no formula in a police export; when it finds one, the XML is parsed."""
-    return bool(_FORMULA.search(spaced) or (b":f" in spaced and _PREFIXED_FORMULA.search(spaced)))
 
 
 def _formula_cells(xml: bytes) -> set[tuple[int, int]]:

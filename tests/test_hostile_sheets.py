@@ -200,6 +200,23 @@ def test_one_far_cell_is_refused_before_the_grid_is_built(con, cell, words):
         imp(con, handmade_xlsx(rows.replace("</sheetData>", far + "</sheetData>")), "far.xlsx")
 
 
+@pytest.mark.parametrize("far_row, words", [
+    ("<row r='2'>" + inline("", "x").replace("<c ", "<c r='XFD2' ") + "</row>", "reaches column 16,384"),  # quoted '
+    ('<row r="2">' + inline("", "x").replace("<c ", '<c r = "XFD2" ') + "</row>", "reaches column 16,384"),
+    ('<row r="2">' + inline("xfd2", "x") + "</row>", "reaches column 16,384"),         # lower case
+    ('<row r="2">' + inline("", "x").replace("<c ", "<c\nr\t=\n'XFD2' ") + "</row>", "reaches column 16,384"),
+    ('<row r="2">' + inline("ABCDE2", "x") + "</row>", "reaches column"),              # more letters than Excel has
+    ('<row r="2">' + inline("", "x").replace("<c ", '<c t="n"r="XFD2" ') + "</row>", "reaches column 16,384"),
+])
+def test_a_far_reference_is_found_however_it_is_written(con, far_row, words):
+    """Before: a reference quoted with ', spaced around its "=", in lower case or with four letters or more was
+    not seen by the check, while python-calamine still placed the cell there (a grid 16,384 columns wide for
+    each row, 494,265 for "ABCDE2"; with a far row as well, more memory than the machine has)."""
+    rows = header_and([inline(f"{chr(65 + i)}2", v) for i, v in enumerate(GOOD)])
+    with pytest.raises(sheets.SheetError, match=words):
+        imp(con, handmade_xlsx(rows.replace("</sheetData>", far_row + "</sheetData>")), "far.xlsx")
+
+
 def test_rows_without_references_count_too(con):
     settings.save(con, {"max_sheet_rows": "50"}, "admin")
     rows = "".join(f"<row>{inline('', 'x')}</row>" for _ in range(60))
