@@ -316,8 +316,8 @@ def _formula_cells(xml: bytes) -> set[tuple[int, int]]:
             row_number = int(element.get("r") or row_number + 1)
             column = -1
         elif name == "c":
-            ref = re.match(r"([A-Z]{1,3})[0-9]+$", element.get("r") or "")
-            column = _col_index(ref.group(1)) if ref else column + 1
+            ref = re.match(r"([A-Za-z]{1,3})[0-9]+$", (element.get("r") or "").strip())
+            column = _col_index(ref.group(1).upper()) if ref else column + 1
         elif name == "f":
             found.add((row_number, column))
     return found

@@ -81,14 +81,19 @@ GOOD = ["N/1", "13/11/2026", "Ada", "Testington", "03/04/2016", "Belvidere Prima
 
 # --- formulas, found by parsing the XML -----------------------------------------------------------------
 
-@pytest.mark.parametrize("layout", ["r after s", "namespace prefix", "no cell references"])
+@pytest.mark.parametrize("layout", ["r after s", "namespace prefix", "no cell references", "lower case after a gap"])
 def test_a_formula_cell_is_found_however_the_xml_is_written(con, layout):
-    """Before: a formula was missed when `r=` was not the first attribute of <c>, and the name simply vanished."""
+    """Before: a formula was missed when `r=` was not the first attribute of <c>, and the name simply vanished;
+    a lower-case reference after an empty cell was put in the wrong column."""
     prefix = "x" if layout == "namespace prefix" else ""
     p = f"{prefix}:" if prefix else ""
     cells = []
     for i, value in enumerate(GOOD):
         ref = "" if layout == "no cell references" else f"{chr(65 + i)}2"
+        if layout == "lower case after a gap":
+            ref = ref.lower()
+            if i == 1:
+                continue  # the incident date left out: the formula's column comes from its own reference
         if i == 2:  # the forename is a formula with no cached value: calamine reads it as empty
             where = f' r="{ref}"' if ref else ""
             cells.append(f'<{p}c s="0"{where} t="str"><{p}f>UPPER("ada")</{p}f></{p}c>')
