@@ -5,14 +5,18 @@ and the counts add up. One transaction per file: all of it lands, or none.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import hashlib
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+import pyarrow as pa
 
 from . import (audit, calendar, clock, db, facts, ledger, matching, normalise, notifications, settings, spreadsheet,
                triage)
@@ -333,6 +337,26 @@ def import_sheet(con, data: bytes, filename: str, username: str, source: str = "
     Raises SheetError when the file cannot be processed as a whole (unreadable, required
     columns missing); then nothing is committed.
     """
+    with _cycle_collector_paused():
+        return _import(con, data, filename, username, source, chosen_headers, commit, kind)
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused():
+    """An import builds hundreds of thousands of small objects (cells, rows, keys) and no reference cycles, yet
+    each of them would set Python's cycle collector walking every live object in the process: 0.14 s of a
+    20,000-row import went there. It waits until the import is done (the flag is process-wide: whichever of two
+    overlapping imports found it on turns it back on)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _import(con, data, filename, username, source, chosen_headers, commit, kind) -> ImportResult:
     result = ImportResult(filename)
     content_hash = hashlib.sha256(data).hexdigest()
     try:
@@ -400,42 +424,44 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
     result.imported = len(keep)
 
     if keep:
-        frame = pd.DataFrame({  # column by column: a sheet can hold tens of thousands of rows
+        columns = {  # the rows to save, column by column: a sheet can hold tens of thousands of rows
             "sheet_row": [r.number for r in keep], "police_ref": [r.police_ref for r in keep],
             "incident_at": [r.incident_at for r in keep], "has_time": [r.has_time for r in keep],
             "forename": [r.forename for r in keep], "surname": [r.surname for r in keep],
             "dob": [r.dob for r in keep], "name_key": [r.child_key[0] for r in keep],
             "school_text": [r.school or None for r in keep],
             "school_norm": [normalise.school_text(r.school) for r in keep],
-            "level": [r.level for r in keep], "dash_risk": [r.dash_risk for r in keep]})
-        frame["incident_at"] = pd.to_datetime(frame["incident_at"])
-        frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
-        _match(cur, frame, keep)
+            "level": [r.level for r in keep], "dash_risk": [r.dash_risk for r in keep]}
+        found = _match(cur, keep)
+        columns.update({"match_status": [m.status for m in found], "urn": [m.urn for m in found],
+                        "match_method": [m.method for m in found], "match_reason": [m.reason for m in found]})
         result.sample = [{
-            "Row": r.sheet_row, "Police ref": r.police_ref,
+            "Row": r.number, "Police ref": r.police_ref,
             "Incident": f"{r.incident_at:%d/%m/%Y %H:%M}" if r.has_time else f"{r.incident_at:%d/%m/%Y}",
-            "Child": f"{r.forename} {r.surname}", "Born": f"{r.dob:%d/%m/%Y}",
-            "School as typed": "" if pd.isna(r.school_text) else r.school_text,
-            "School found": r.match_name if r.match_status == "matched" else f"a person decides: {r.match_reason}",
-            "Level": "" if pd.isna(r.level) else int(r.level), "DASH": "" if pd.isna(r.dash_risk) else r.dash_risk}
-            for r in frame.head(SAMPLE_ROWS).itertuples()]
+            "Child": f"{r.forename} {r.surname}", "Born": f"{r.dob:%d/%m/%Y}", "School as typed": r.school,
+            "School found": m.name if m.status == "matched" else f"a person decides: {m.reason}",
+            "Level": "" if r.level is None else r.level, "DASH": r.dash_risk or ""}
+            for r, m in zip(keep[:SAMPLE_ROWS], found)]
+        rows_table = pa.table(columns)
         params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
         # Every step finds its rows by the sheet's own keys (police references, child identities, ids; see db
         # for how). Only what is new is inserted: ON CONFLICT would cost as much as the table is big, and the
         # unique keys still guard against a second copy.
         keys = {"keys": sorted({r.child_key[0] for r in keep})}
         known_children = {(r["name_key"], r["dob"]): r["id"] for r in db.rows(cur, "sheets/children_by_key", keys)}
-        with db.registered(cur, "new_incidents", frame[~frame["police_ref"].isin(known)]):
+        new_incident = pa.array([r.police_ref not in known for r in keep])
+        with db.registered(cur, "new_incidents", rows_table.filter(new_incident)):
             inserted_incidents = db.run(cur, "sheets/insert_incidents", params).fetchall()
-        with db.registered(cur, "new_children", frame[[r.child_key not in known_children for r in keep]]):
+        new_child = pa.array([r.child_key not in known_children for r in keep])
+        with db.registered(cur, "new_children", rows_table.filter(new_child)):
             inserted_children = db.run(cur, "sheets/insert_children", params).fetchall()
         # The ids: the known ones found above, the new ones as they were inserted (no second search).
         incident_ids = {ref: r["id"] for ref, r in known.items()} | {ref: i for i, ref in inserted_incidents}
         child_ids = {**known_children, **{(key, dob): i for i, key, dob in inserted_children}}
         new_incidents = [i for i, _ in inserted_incidents]
-        frame["incident_id"] = [incident_ids[r.police_ref] for r in keep]
-        frame["child_id"] = [child_ids[r.child_key] for r in keep]
-        with db.registered(cur, "sheet_rows", frame):
+        rows_table = rows_table.append_column("incident_id", pa.array([incident_ids[r.police_ref] for r in keep]))
+        rows_table = rows_table.append_column("child_id", pa.array([child_ids[r.child_key] for r in keep]))
+        with db.registered(cur, "sheet_rows", rows_table):
             inserted = db.run(cur, "sheets/insert_child_incidents", params).fetchall()
         new_ids = [ci for ci, _ in inserted]
         facts.refresh(cur, {child_ids[r.child_key] for r in keep}, {incident_ids[r.police_ref] for r in keep})
@@ -447,10 +473,10 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         notifications.queue(cur, new_ids, now)
         ledger.sync(cur, new_ids)
         triage.sync_open(cur, new_incidents)
-        counts = frame["match_status"].value_counts()
-        result.matched = int(counts.get("matched", 0)) - result.history_review
-        result.no_school = int(counts.get("no_school", 0))
-        result.needs_review = int(counts.get("review", 0) + counts.get("unknown", 0)) + result.history_review
+        counts = Counter(m.status for m in found)
+        result.matched = counts["matched"] - result.history_review
+        result.no_school = counts["no_school"]
+        result.needs_review = counts["review"] + counts["unknown"] + result.history_review
         result.repeat_children = db.scalar(cur, "sheets/repeat_children", {"ids": new_ids})
     if result.rejections:
         with db.registered(cur, "rejections", pd.DataFrame([vars(j) for j in result.rejections])):
@@ -494,23 +520,19 @@ def _check_history(cur, ids: list[int]) -> int:
     return len(conflicts)
 
 
-def _match(cur, frame: pd.DataFrame, rows: list[Row]) -> None:
-    """Match each distinct (typed school, child's phase) once for the whole sheet; the frame holds the rows."""
+def _match(cur, rows: list[Row]) -> list[matching.Match]:
+    """Each row's match, each distinct (typed school, child's phase) matched once for the whole sheet."""
     matcher = matching.Matcher(cur)
-    norms = [normalise.school_text(r.school) for r in rows]  # cached: computed for the frame already
+    norms = [normalise.school_text(r.school) for r in rows]  # cached: computed for the table already
     matcher.prime(norms)
     memo: dict[tuple[str, str], matching.Match] = {}
-    results = []
+    found = []
     for r, norm in zip(rows, norms):
         key = (norm, matching.child_phase(r.dob, r.incident_at.date()))
         if key not in memo:
             memo[key] = matcher.match(r.school, key[1])
-        results.append(memo[key])
-    frame["match_status"] = [m.status for m in results]
-    frame["urn"] = pd.array([m.urn for m in results], dtype="Int64")
-    frame["match_method"] = [m.method for m in results]
-    frame["match_reason"] = [m.reason for m in results]
-    frame["match_name"] = [m.name for m in results]
+        found.append(memo[key])
+    return found
 
 
 def missing_child_notice(con, police_ref: str, forename: str, surname: str, dob, reported_missing,
