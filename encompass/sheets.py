@@ -180,7 +180,7 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
             f = hmap.columns[formula_columns[number]]
             rejected.append(Rejection(number, f, f"{LABELS[f]} is a formula, not a typed value: type the value in "
                                                  "and re-export"))
-        elif not all(spreadsheet._blank(c) for c in cells[:width]):  # a fully blank row is not a row
+        elif _has_content(cells[:width]):  # a fully blank row is not a row
             rows.append((number, cells))
     column = {f: [cells[i] if i < len(cells) else None for _, cells in rows] for i, f in hmap.columns.items()}
     empty = [None] * len(rows)
@@ -200,8 +200,8 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
     latest = today + timedelta(days=1)
     good, warnings = [], []
     for k, (number, _) in enumerate(rows):
-        problem = refused.get(k) or _first_problem(refs[k], forenames[k], surnames[k], incidents[k], births[k])
-        if problem:
+        if k in refused or not (refs[k] and forenames[k] and surnames[k]) or incidents[k][1] or births[k][1]:
+            problem = refused.get(k) or _first_problem(refs[k], forenames[k], surnames[k], incidents[k], births[k])
             rejected.append(Rejection(number, *problem))
             continue
         incident_at, has_time = incidents[k][0]
@@ -241,6 +241,14 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
 
 LABELS = {f: label for f, (label, _, _) in FIELDS.items()}
 _BLANK = "blank"  # what _read returns as the reason for an empty cell
+
+
+def _has_content(cells: list) -> bool:
+    """Whether any cell holds something (see spreadsheet._blank); most rows answer at their first cell."""
+    for cell in cells:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return True
+    return False
 
 
 def _refused_cells(values: list, f: str) -> dict[int, str]:
