@@ -162,7 +162,9 @@ def _bound(con, name: str, params: dict | None) -> tuple[str, dict]:
     return text, values
 
 
-_ARROW_FROM = 64  # items; a shorter list is bound as a value (and may be answered by an index's IN-list scan)
+# Items. A shorter list is bound as a value, which DuckDB pushes into the scans as a filter: the states of 500
+# child-incidents of a national database take 13 ms so, 31 ms read from an Arrow table.
+_ARROW_FROM = 5_000
 
 
 @contextlib.contextmanager

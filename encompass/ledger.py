@@ -54,13 +54,17 @@ def states_of(con, ids: list[int]) -> dict[int, dict]:
     return {r["id"]: r for r in db.rows(con, "ledger/states_of", {**route_params(con), "ids": list(ids)})}
 
 
-def sync(cur, ids: list[int]) -> None:
+def sync(cur, ids: list[int], created: bool = False) -> None:
     """After a write that touched these child-incidents, in its transaction: keep the derived tables in step —
-    the index of open work, and the statistics' facts and daily pre-aggregates."""
+    the index of open work, and the statistics' facts and daily pre-aggregates. Child-incidents `created` by
+    this write (an import) are open by definition — nothing sent, nothing decided — so their state is not read."""
     if not ids:
         return
     from . import stats  # the statistics read the ledger's routes
     stats.refresh(cur, ids)
+    if created:
+        db.run(cur, "ledger/add_open", {"ids": list(ids)})
+        return
     state = dict(db.run(cur, "ledger/state_of", {**route_params(cur), "ids": list(ids)}).fetchall())
     now_open = [i for i in ids if state.get(i) not in ENDED]  # never lose one: unknown counts as open
     ended = [i for i in ids if state.get(i) in ENDED]

@@ -479,7 +479,7 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         # Every child is accounted for in this same transaction: a notification queued for each one whose
         # school (or LA, or EHE officer) is decided, and each open one in the ledger.
         notifications.queue(cur, new_ids, now)
-        ledger.sync(cur, new_ids)
+        ledger.sync(cur, new_ids, created=True)
         triage.sync_open(cur, new_incidents)
         counts = Counter(m.status for m in found)
         result.matched = counts["matched"] - result.history_review
