@@ -154,7 +154,7 @@ class Matcher:
         # can keep each school's best-scoring name without a Python loop over the register.
         self._targets = np.array([self.resolve(urn) for urn, _ in self._names], dtype=np.int64)
         self._urns = np.array([urn for urn, _ in self._names], dtype=np.int64)
-        self._scores: dict[str, tuple] = {}  # typed name -> (score per school, words-subset per school)
+        self._scores: dict[str, np.ndarray] = {}  # typed name -> its score against each school
         # Which schools' names hold each word, for "every typed word is in the name".
         self._word_schools: dict[str, set[int]] = {}
         for urn, norm in self._names:
@@ -186,7 +186,7 @@ class Matcher:
         ratio = process.cdist(todo, self._norms, scorer=fuzz.ratio, workers=workers) / 100
         subset = process.cdist(todo, self._norms, scorer=fuzz.token_set_ratio, workers=workers) / 100
         for i, norm in enumerate(todo):
-            self._scores[norm] = (0.6 * ratio[i] + 0.4 * subset[i], subset[i])
+            self._scores[norm] = 0.6 * ratio[i] + 0.4 * subset[i]
 
     def _schools_with_word(self, word: str) -> frozenset[int]:
         """Schools whose name has this word, or one a small typo away (4+ letters), or its plural."""
@@ -212,8 +212,9 @@ class Matcher:
         # built only for the few schools that can be shown.
         if norm not in self._scores:
             self.prime([norm])
-        scores, _ = self._scores[norm]
-        scores = scores.copy()
+        if norm not in self._scores:  # nothing typed, or no register loaded yet
+            return []
+        scores = self._scores[norm].copy()
         scores[self._same_name.get(norm, [])] = 1.0
         containing = self._containing(norm.split())
         holds = np.zeros(len(scores), dtype=bool)
@@ -228,12 +229,8 @@ class Matcher:
         best = ordered[np.sort(first)]
         cut = scores[best[min(limit, len(best)) - 1]]
         shown = best[(scores[best] >= cut) | holds[best]]
-        # Equal scores and names keep the register's order (of each school's first name worth showing).
-        targets, first_worth = np.unique(self._targets[worth], return_index=True)
-        listed = worth[first_worth][np.searchsorted(targets, self._targets[shown])]
-        shown = shown[np.argsort(listed, kind="stable")]
         ranked = sorted((self._candidate(int(i), norm, float(scores[i]), bool(holds[i])) for i in shown),
-                        key=lambda c: (-c.score, c.name))
+                        key=lambda c: (-c.score, c.name, c.urn))
         return ranked[:limit] + [c for c in ranked[limit:] if c.contains_all]
 
     def _candidate(self, position: int, norm: str, score: float, holds: bool) -> Candidate:
