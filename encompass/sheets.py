@@ -447,7 +447,7 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
             "Row": r.number, "Police ref": r.police_ref,
             "Incident": f"{r.incident_at:%d/%m/%Y %H:%M}" if r.has_time else f"{r.incident_at:%d/%m/%Y}",
             "Child": f"{r.forename} {r.surname}", "Born": f"{r.dob:%d/%m/%Y}", "School as typed": r.school,
-            "School found": m.name if m.status == "matched" else f"a person decides: {m.reason}",
+            "School found": _found(m),
             "Level": "" if r.level is None else r.level, "DASH": r.dash_risk or ""}
             for r, m in zip(keep[:SAMPLE_ROWS], found)]
         rows_table = pa.table(columns)
@@ -526,6 +526,15 @@ def _check_history(cur, ids: list[int]) -> int:
         with db.registered(cur, "history_conflicts", pd.DataFrame(conflicts)):
             db.run(cur, "sheets/review_history_conflicts")
     return len(conflicts)
+
+
+def _found(m: matching.Match) -> str:
+    """What the preview says became of a row's school."""
+    if m.status == "matched":
+        return m.name
+    if m.status == "no_school":
+        return f"no school: for the EHE officer ({m.reason})"
+    return f"a person decides: {m.reason}"
 
 
 def _match(cur, rows: list[Row]) -> list[matching.Match]:

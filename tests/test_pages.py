@@ -107,27 +107,31 @@ def test_a_disabled_user_is_shut_out_mid_session(demo_db):
 
 def test_import_page_reports_every_rejected_row_then_commits(demo_db):
     data = xlsx_bytes([child_row(ref="P/1"), child_row(ref="P/2", dob="31/02/2015"),
-                       child_row(ref="P/3", forename="Bo", school="Belvidere")])
+                       child_row(ref="P/3", forename="Bo", school="Belvidere"),
+                       child_row(ref="P/4", forename="Cy", school="Home educated")])
     at = signed_in("coordinator")
     at.switch_page("pages/import_sheet.py").run()
     at.file_uploader[0].upload("sheet.xlsx", data).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert (metrics["Rows"], metrics["To import"], metrics["Rejected"]) == ("3", "2", "1")
+    assert (metrics["Rows"], metrics["To import"], metrics["Rejected"]) == ("4", "3", "1")
     sample = next(t.value for t in at.table if "Police ref" in t.value.columns)  # the rows as they will be saved
-    assert [shown(ref) for ref in sample["Police ref"]] == ["P/1", "P/3"]
+    assert [shown(ref) for ref in sample["Police ref"]] == ["P/1", "P/3", "P/4"]
+    assert [shown(found) for found in sample["School found"]] == [
+        "Hinstock Primary School", "a person decides: 2 schools match about equally well",
+        "no school: for the EHE officer (“Home educated” means no school)"]
     rejected = next(t.value for t in at.table if "Why" in t.value.columns)
     assert list(rejected["Row"]) == [3] and list(rejected["Field"]) == ["Date of birth"]
     con = db.connect(demo_db)
     before = con.execute("select count(*) from sheets").fetchone()[0]
     con.close()
-    [b for b in at.button if b.label.startswith("Import 2 rows")][0].click().run()
+    [b for b in at.button if b.label.startswith("Import 3 rows")][0].click().run()
     assert not at.exception
     assert any("Imported as sheet" in s.value for s in at.success)
     con = db.connect(demo_db)
     try:
         assert con.execute("select count(*) from sheets").fetchone()[0] == before + 1
-        assert con.execute("select count(*) from incidents where police_ref like 'P/%'").fetchone()[0] == 2
+        assert con.execute("select count(*) from incidents where police_ref like 'P/%'").fetchone()[0] == 3
     finally:
         con.close()
 
