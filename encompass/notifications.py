@@ -84,10 +84,12 @@ def _route(row: dict) -> contacts.Route:
 
 # --- the queue -------------------------------------------------------------------------------------
 
-def _to_queue(con, child_incident_ids) -> list[dict]:
+def _to_queue(con, child_incident_ids):
     """The notification each given child-incident needs and does not have yet (its school, LA or EHE officer
-    decided; not closed), in one query that reads only these child-incidents and their notifications."""
-    return db.rows(con, "notifications/to_queue", {"ids": sorted(set(child_incident_ids)), "kinds": list(MAIN_KINDS)})
+    decided; not closed), as an Arrow table, in one query that reads only these child-incidents and their
+    notifications."""
+    return db.arrow(con, "notifications/to_queue", {"ids": sorted(set(child_incident_ids)),
+                                                    "kinds": list(MAIN_KINDS)})
 
 
 def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> int:
@@ -96,8 +98,7 @@ def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> in
     Returns how many were queued."""
     if not child_incident_ids:
         return 0
-    found = db.arrow(cur, "notifications/to_queue", {"ids": sorted(set(child_incident_ids)),
-                                                     "kinds": list(MAIN_KINDS)})
+    found = _to_queue(cur, child_incident_ids)
     if not found.num_rows:
         return 0
     cals = calendar.Calendars(cur)
@@ -119,7 +120,7 @@ def refresh(con, username: str = "system", queued: set[int] | None = None) -> in
     child-incidents the caller already knows to have a notification waiting (`queued`)."""
     ids = [r[0] for r in con.execute("select child_incident_id from ledger_open").fetchall()
            if not queued or r[0] not in queued]
-    if not ids or not _to_queue(con, ids):
+    if not ids or not _to_queue(con, ids).num_rows:  # read first: most page runs have nothing to queue
         return 0
     with db.transaction(con) as cur:
         added = queue(cur, ids)

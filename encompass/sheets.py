@@ -440,7 +440,7 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
             "school_text": [r.school or None for r in keep],
             "school_norm": [normalise.school_text(r.school) for r in keep],
             "level": [r.level for r in keep], "dash_risk": [r.dash_risk for r in keep]}
-        found = _match(cur, keep)
+        found = _match(cur, keep, columns["school_norm"])
         columns.update({"match_status": [m.status for m in found], "urn": [m.urn for m in found],
                         "match_method": [m.method for m in found], "match_reason": [m.reason for m in found]})
         result.sample = [{
@@ -537,10 +537,10 @@ def _found(m: matching.Match) -> str:
     return f"a person decides: {m.reason}"
 
 
-def _match(cur, rows: list[Row]) -> list[matching.Match]:
-    """Each row's match, each distinct (typed school, child's phase) matched once for the whole sheet."""
+def _match(cur, rows: list[Row], norms: list[str]) -> list[matching.Match]:
+    """Each row's match (`norms`: each row's school as normalise.school_text reads it), each distinct (typed
+    school, child's phase) matched once for the whole sheet."""
     matcher = matching.Matcher(cur)
-    norms = [normalise.school_text(r.school) for r in rows]  # cached: computed for the table already
     matcher.prime(norms)
     memo: dict[tuple[str, str], matching.Match] = {}
     found = []
