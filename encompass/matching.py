@@ -10,6 +10,7 @@ school is not known, and a person researches it. A child's own history is checke
 """
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -25,6 +26,7 @@ CANDIDATE_SCORE = 0.60  # below this a school is not worth showing
 CONTENDER_MARGIN = 0.08  # candidates this close to the best are rivals: a person must choose
 WORD_SIMILARITY = 85    # a typed word of 4+ letters "is" a name's word this similar ("Idsal" / "Idsall")
 HISTORY = timedelta(days=730)  # a child's last confirmed school counts for 24 months
+BATCH = 64  # from this many typed names, scoring uses every core (threads cost more than they save on fewer)
 NEEDS_PERSON = ("review", "unknown")
 OUTCOMES = ("school", "no_school", "out_of_area")
 
@@ -177,16 +179,14 @@ class Matcher:
         s = self.schools.get(urn)
         return bool(s and s["status"] == "Open" and s["in_register"])
 
-    def prime(self, norms) -> None:
-        """Score many typed names against the register in one batch (a whole sheet at once)."""
+    def prime(self, norms, early: EarlyScores | None = None) -> None:
+        """Score many typed names against the register in one batch (a whole sheet at once), taking what was
+        scored `early` if it was scored against the register as it is now."""
+        if early is not None and early.names == self._norms:
+            self._scores.update(early.pending.result())
         todo = sorted({n for n in norms if n and n not in self._scores})
-        if not todo or not self._norms:
-            return
-        workers = -1 if len(todo) > 64 else 1  # threads cost more than they save on a few names
-        ratio = process.cdist(todo, self._norms, scorer=fuzz.ratio, workers=workers) / 100
-        subset = process.cdist(todo, self._norms, scorer=fuzz.token_set_ratio, workers=workers) / 100
-        for i, norm in enumerate(todo):
-            self._scores[norm] = 0.6 * ratio[i] + 0.4 * subset[i]
+        if todo and self._norms:
+            self._scores.update(_scores(todo, self._norms))
 
     def _schools_with_word(self, word: str) -> frozenset[int]:
         """Schools whose name has this word, or one a small typo away (4+ letters), or its plural."""
@@ -407,6 +407,40 @@ class Matcher:
                                 cands)
         return Match(text, "review", reason=f"the closest school{where} is not close enough to be sure",
                      candidates=cands)
+
+
+def register_names(con) -> list[str]:
+    """The register's normalised names in URN order: what typed names are scored against."""
+    return [name for (name,) in con.execute("select name_norm from schools order by urn").fetchall() if name]
+
+
+def _scores(typed: list[str], names: list[str]) -> dict[str, np.ndarray]:
+    """Each typed name's score against each register name, from rapidfuzz's C++ code; a batch runs on every
+    core, and only then does rapidfuzz let go of Python's lock."""
+    workers = -1 if len(typed) >= BATCH else 1
+    ratio = process.cdist(typed, names, scorer=fuzz.ratio, workers=workers) / 100
+    subset = process.cdist(typed, names, scorer=fuzz.token_set_ratio, workers=workers) / 100
+    return {norm: 0.6 * ratio[i] + 0.4 * subset[i] for i, norm in enumerate(typed)}
+
+
+_SCORING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="school-scoring")
+
+
+@dataclass
+class EarlyScores:
+    """A long sheet's typed schools scored against the register in a thread, started as soon as the sheet is
+    read, so that the scoring overlaps the checking of its rows. The register is read outside the import's
+    transaction, so a Matcher takes these scores only if its register's names are still these `names`."""
+    names: list[str]
+    pending: Future
+
+    @classmethod
+    def start(cls, con, texts) -> EarlyScores | None:
+        typed = sorted({normalise.school_text(t) for t in texts} - {""})
+        if len(typed) < BATCH:  # a daily sheet: scored in the import itself, in no time
+            return None
+        names = register_names(con)
+        return cls(names, _SCORING.submit(_scores, typed, names)) if names else None
 
 
 def match_texts(con, texts: list[str]) -> list[Match]:

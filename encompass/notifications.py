@@ -103,10 +103,11 @@ def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> in
         return 0
     cals = calendar.Calendars(cur)
     with db.registered(cur, "to_queue", found):
-        # A notification is due by the start of its school's next school day: one answer per school and day.
-        days = cur.execute("select distinct urn, incident_at::date from to_queue").fetchall()
+        # A notification is due by the start of its school's next school day: one answer per calendar and day
+        # (most schools keep the council's).
+        days = cur.execute("select distinct calendar_urn, incident_at::date from to_queue").fetchall()
         due = [cals.school(urn).due_by(day) for urn, day in days]
-        due_days = pa.table({"urn": pa.array([urn for urn, _ in days], pa.int32()),
+        due_days = pa.table({"calendar_urn": pa.array([urn for urn, _ in days], pa.int32()),
                              "day": pa.array([day for _, day in days], pa.date32()),
                              "due_by": pa.array([d for d, _ in due], pa.timestamp("us")),
                              "known_calendar": pa.array([known for _, known in due], pa.bool_())})

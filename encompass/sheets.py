@@ -376,6 +376,7 @@ def _import(con, data, filename, username, source, chosen_headers, commit, kind)
         names = ", ".join(FIELDS[f][0] for f in hmap.missing)
         raise SheetError(f"{filename}: no column for {names}"
                          + (f" (unrecognised headers: {', '.join(hmap.unknown)})" if hmap.unknown else ""))
+    early = _score_schools_early(con, table, hmap)  # runs while the rows are checked
     rows, rejected, warnings = validate(table, hmap, clock.today())
     result.rows = len(rows) + len(rejected)
     result.warnings = warnings
@@ -389,7 +390,7 @@ def _import(con, data, filename, username, source, chosen_headers, commit, kind)
                 result.duplicates = result.rows
                 return result
             result.rejections, result.rejected = rejected, len(rejected)
-            _write(cur, result, rows, filename, content_hash, username, source, chosen_headers or {}, kind)
+            _write(cur, result, rows, filename, content_hash, username, source, chosen_headers or {}, kind, early)
             if not commit:
                 raise _Preview
     except _Preview:
@@ -402,7 +403,8 @@ class _Preview(Exception):
     """Raised inside the transaction to roll a preview back."""
 
 
-def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, username, source, chosen, kind):
+def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, username, source, chosen, kind,
+           early: matching.EarlyScores | None):
     now = clock.now()
     result.sheet_id = db.run(cur, "sheets/insert", {
         "filename": filename, "content_hash": content_hash, "source": source, "now": now,
@@ -440,7 +442,7 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
             "school_text": [r.school or None for r in keep],
             "school_norm": [normalise.school_text(r.school) for r in keep],
             "level": [r.level for r in keep], "dash_risk": [r.dash_risk for r in keep]}
-        found = _match(cur, keep, columns["school_norm"])
+        found = _match(cur, keep, columns["school_norm"], early)
         columns.update({"match_status": [m.status for m in found], "urn": [m.urn for m in found],
                         "match_method": [m.method for m in found], "match_reason": [m.reason for m in found]})
         result.sample = [{
@@ -537,11 +539,20 @@ def _found(m: matching.Match) -> str:
     return f"a person decides: {m.reason}"
 
 
-def _match(cur, rows: list[Row], norms: list[str]) -> list[matching.Match]:
+def _score_schools_early(con, table: spreadsheet.Table, hmap: HeaderMap) -> matching.EarlyScores | None:
+    """Start scoring the sheet's school column against the register (see matching.EarlyScores)."""
+    at = next((i for i, f in hmap.columns.items() if f == "school"), None)
+    if at is None:
+        return None
+    return matching.EarlyScores.start(con, {cells[at] for _, cells in table.rows
+                                            if at < len(cells) and isinstance(cells[at], str)})
+
+
+def _match(cur, rows: list[Row], norms: list[str], early: matching.EarlyScores | None) -> list[matching.Match]:
     """Each row's match (`norms`: each row's school as normalise.school_text reads it), each distinct (typed
     school, child's phase) matched once for the whole sheet."""
     matcher = matching.Matcher(cur)
-    matcher.prime(norms)
+    matcher.prime(norms, early)
     memo: dict[tuple[str, str], matching.Match] = {}
     found = []
     for r, norm in zip(rows, norms):

@@ -175,15 +175,19 @@ def _read_workbook(data: bytes, filename: str) -> list[list]:
 
 # --- xlsx: bounds and formulas, before calamine reads it -------------------------------------------
 
-# The scans below run over the sheet's XML as bytes, in numpy (a 10 MB sheet in tens of milliseconds), with every
-# kind of whitespace made a plain space first. They are bounds, not a parse: an element or reference is counted
-# wherever its text appears, and a reference however it is written — quoted either way, spaced around its "=",
-# in lower case, with any number of letters and digits — because python-calamine honours every one of those.
-_SPACES = bytes.maketrans(b"\t\n\r\x0b\x0c", b"     ")
-_SPACED_EQUALS = re.compile(rb" *= *")
-_PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:f[ >/]")
-_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[ >/]")
-_PREFIXED_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:row[ >/]")
+# The scans below run over the sheet's XML as bytes, in numpy (a 10 MB sheet in tens of milliseconds), every kind
+# of whitespace counting as a space. They are bounds, not a parse: an element or reference is counted wherever its
+# text appears, and a reference however it is written — quoted either way, spaced around its "=", in lower case,
+# with any number of letters and digits — because python-calamine honours every one of those.
+_WHITESPACE = b" \t\n\r\x0b\x0c"
+_SPACE = np.zeros(256, bool)  # byte -> whether it is whitespace (a table numpy looks bytes up in)
+_SPACE[list(_WHITESPACE)] = True
+_NAME_END = _SPACE.copy()  # byte -> whether it ends an element's name: whitespace, '>' or '/'
+_NAME_END[list(b">/")] = True
+_SPACED_EQUALS = re.compile(rb"[ \t\n\r\x0b\x0c]*=[ \t\n\r\x0b\x0c]*")
+_PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:f[ \t\n\r\x0b\x0c>/]")
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[ \t\n\r\x0b\x0c>/]")
+_PREFIXED_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:row[ \t\n\r\x0b\x0c>/]")
 _BEYOND = 10**8  # a reference with more than 7 digits or 3 letters: further than any sheet may reach
 
 
@@ -194,22 +198,21 @@ def _col_index(letters: str) -> int:
     return n - 1
 
 
-def _ends_name(after: np.ndarray) -> np.ndarray:
-    """Whether each byte ends an element's name: a space, '>' or '/'."""
-    return (after == ord(" ")) | (after == ord(">")) | (after == ord("/"))
-
-
 class _Scan:
-    """The sheet's XML (whitespace made spaces) as bytes numpy can look at, every '<' found once."""
+    """The sheet's XML as bytes numpy can look at, every '<' found once."""
 
-    def __init__(self, spaced: bytes):
-        self.text = spaced
-        self.size = len(spaced)
-        self.bytes = np.frombuffer(spaced + bytes(32), np.uint8)  # zero padding: look-ahead never runs off the end
+    def __init__(self, xml: bytes):
+        self.text = xml
+        self.size = len(xml)
+        self.bytes = np.frombuffer(xml + bytes(32), np.uint8)  # zero padding: look-ahead never runs off the end
         self.opens = np.flatnonzero(self.bytes[: self.size] == ord("<"))
         self.initials = self.bytes[self.opens + 1]
         self.windows = np.lib.stride_tricks.sliding_window_view(self.bytes, 16)  # the 16 bytes from each position
         self.colons = np.flatnonzero(self.bytes[: self.size] == ord(":"))
+
+    def markup(self) -> np.ndarray:
+        """Where each '<!' starts (a comment, CDATA or a declaration): none in an ordinary sheet."""
+        return self.opens[self.initials == ord("!")]
 
     def elements(self, name: bytes, prefixed: re.Pattern) -> int:
         """How many elements of this name start here ('<c ', '<c>', '<c/'), with or without a namespace prefix."""
@@ -217,10 +220,10 @@ class _Scan:
         at = self.opens[self.initials == name[0]] + 1
         for byte in name[1:]:
             at = at[b[at + 1] == byte] + 1
-        count = int(_ends_name(b[at + 1]).sum())
+        count = int(_NAME_END[b[at + 1]].sum())
         # <x:c ...>: a namespace prefix. Only where ":c" and the end of a name follow a colon is the text searched.
         after = self.windows[self.colons + 1, : len(name) + 1]
-        if ((after[:, :-1] == np.frombuffer(name, np.uint8)).all(axis=1) & _ends_name(after[:, -1])).any():
+        if ((after[:, :-1] == np.frombuffer(name, np.uint8)).all(axis=1) & _NAME_END[after[:, -1]]).any():
             count += len(prefixed.findall(self.text))
         return count
 
@@ -229,11 +232,11 @@ class _Scan:
         and the column number (0 when it has no letters), each _BEYOND when further than a sheet can reach."""
         b = self.bytes
         equals = np.flatnonzero(b[: self.size] == ord("="))
-        if ((b[equals - 1] == ord(" ")) | (b[equals + 1] == ord(" "))).any():  # r = "A1": rare, read as r="A1"
+        if (_SPACE[b[equals - 1]] | _SPACE[b[equals + 1]]).any():  # r = "A1": rare, read as r="A1"
             return _Scan(_SPACED_EQUALS.sub(b"=", self.text)).references()
         equals = equals[b[equals - 1] == ord("r")]
         before, quote = b[np.maximum(equals - 2, 0)], b[equals + 1]
-        equals = equals[(equals >= 2) & ((before == ord(" ")) | (before == ord('"')) | (before == ord("'")))
+        equals = equals[(equals >= 2) & (_SPACE[before] | (before == ord('"')) | (before == ord("'")))
                         & ((quote == ord('"')) | (quote == ord("'")))]
         start = equals + 2  # the value's first byte
         lower = self.windows[start, :4] | 0x20  # letters, any case: 3 fit, a 4th is too many
@@ -278,9 +281,9 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> set[tuple[int, in
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ElementTree.ParseError, EOFError,
             NotImplementedError, OSError):
         raise UnreadableFile(f"{filename}: damaged, or not an Excel workbook (try saving it again as .xlsx)") from None
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+    scan = _Scan(xml)
+    if any(xml.startswith(b"<!DOCTYPE", at) or xml.startswith(b"<!ENTITY", at) for at in scan.markup()):
         raise UnreadableFile(f"{filename}: the sheet declares XML entities, which a spreadsheet never does")
-    scan = _Scan(xml.translate(_SPACES))
     height, width = _reach(scan)
     if height > limits.max_rows + 1:
         raise UnreadableFile(_too_many_rows(filename, limits, height))

@@ -150,6 +150,45 @@ def test_child_phase_uses_the_school_year():
     assert matching.child_phase(date(2024, 1, 1), date(2026, 11, 1)) == "preschool"
 
 
+def _open_school_names(con, n: int) -> list[str]:
+    return [r[0] for r in con.execute("select name from schools where in_register and status = 'Open' "
+                                      "order by urn limit ?", [n]).fetchall()]
+
+
+def test_a_long_sheet_is_matched_as_each_school_alone_would_be(con):
+    # A sheet with more distinct schools than matching.BATCH has them scored in a thread while its rows are
+    # checked: every child must end exactly where matching its school by itself would put it.
+    typed = [*_open_school_names(con, matching.BATCH + 20), "Belvidere", "St Marys CofE Primary", "Idsal School",
+             "Testwel Brand Nw Primary", "N/K", "home educated"]
+    rows = [child_row(ref=f"L/{n}", forename=f"Kid{n}", school=text) for n, text in enumerate(typed)]
+    result = sheets.import_sheet(con, xlsx_bytes(rows), "long.xlsx", "coord")
+    assert result.imported == len(typed)
+    alone = matching.Matcher(con)
+    phase = matching.child_phase(date(2016, 4, 3), date(2026, 11, 14))
+    for n, text in enumerate(typed):
+        saved = con.execute("select match_status, urn, match_reason from child_incidents ci join incidents i "
+                            "on i.id = ci.incident_id where police_ref = ?", [f"L/{n}"]).fetchone()
+        expected = alone.match(text, phase)
+        assert saved == (expected.status, expected.urn, expected.reason), text
+
+
+def test_scores_worked_out_before_a_register_change_are_not_used_after_it(con):
+    # The early scoring reads the register outside the import's transaction: if the register changes before
+    # the import reads it, the typed names are scored again against the new one.
+    typed = [*_open_school_names(con, matching.BATCH + 10), "Testwel Brand Nw Primary"]
+    early = matching.EarlyScores.start(con, typed)
+    assert early is not None
+    renamed = con.execute("select urn from schools where in_register and status = 'Open' and phase_group = 'primary' "
+                          "order by urn desc limit 1").fetchone()[0]
+    new_name = "Testwell Brand New Primary School"
+    con.execute("update schools set name = ?, name_norm = ? where urn = ?",
+                [new_name, normalise.school_text(new_name), renamed])
+    matcher = matching.Matcher(con)
+    matcher.prime([normalise.school_text(t) for t in typed], early)
+    found = matcher.match("Testwel Brand Nw Primary", "primary")
+    assert (found.status, found.urn) == ("matched", renamed)
+
+
 def test_a_person_confirms_once_for_every_child_and_the_next_sheet_learns(con):
     rows = [child_row(ref="M/1", school="Belvidere"), child_row(ref="M/2", forename="Bo", school="belvidere ")]
     first = sheets.import_sheet(con, xlsx_bytes(rows), "a.xlsx", "coord")
