@@ -187,22 +187,33 @@ class Matcher:
         todo = sorted({n for n in norms if n and n not in self._scores})
         if todo and self._norms:
             self._scores.update(_scores(todo, self._norms))
+        self._learn_words({word for norm in set(norms) for word in norm.split()})
+
+    def _learn_words(self, words) -> None:
+        """Which schools' names hold each word, or one a small typo away (4+ letters): one rapidfuzz batch
+        finds the near spellings of many words at once."""
+        todo = sorted(w for w in words if w not in self._with_word)
+        long = [w for w in todo if len(w) >= 4]
+        near = {}
+        if long and self._vocabulary:
+            similar = process.cdist(long, self._vocabulary, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY,
+                                    workers=-1 if len(long) >= BATCH else 1)
+            near = {word: similar[i].nonzero()[0] for i, word in enumerate(long)}
+        for word in todo:
+            found = set(self._word_schools.get(word, ()))
+            for j in near.get(word, ()):
+                found |= self._word_schools[self._vocabulary[j]]
+            self._with_word[word] = frozenset(found)
 
     def _schools_with_word(self, word: str) -> frozenset[int]:
-        """Schools whose name has this word, or one a small typo away (4+ letters), or its plural."""
         if word not in self._with_word:
-            found = set(self._word_schools.get(word, ()))
-            if len(word) >= 4:
-                for similar, _, _ in process.extract(word, self._vocabulary, scorer=fuzz.ratio,
-                                                     score_cutoff=WORD_SIMILARITY, limit=None):
-                    found |= self._word_schools[similar]
-            self._with_word[word] = frozenset(found)
+            self._learn_words([word])
         return self._with_word[word]
 
-    def _containing(self, words) -> set[int]:
+    def _containing(self, words) -> frozenset[int]:
         """Schools whose names hold every one of the words."""
         sets = [self._schools_with_word(w) for w in words]
-        return set.intersection(*map(set, sets)) if sets else set()
+        return sets[0].intersection(*sets[1:]) if sets else frozenset()
 
     def candidates(self, norm: str, limit: int = 8) -> list[Candidate]:
         """The schools worth showing for a typed name, best first: the `limit` closest, and every school whose
