@@ -206,6 +206,7 @@ class Matcher:
             self._with_word[word] = frozenset(found)
 
     def _schools_with_word(self, word: str) -> frozenset[int]:
+        """Schools whose name has this word, or one a small typo away (see _learn_words)."""
         if word not in self._with_word:
             self._learn_words([word])
         return self._with_word[word]

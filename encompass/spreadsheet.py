@@ -184,10 +184,12 @@ _SPACE = np.zeros(256, bool)  # byte -> whether it is whitespace (a table numpy 
 _SPACE[list(_WHITESPACE)] = True
 _NAME_END = _SPACE.copy()  # byte -> whether it ends an element's name: whitespace, '>' or '/'
 _NAME_END[list(b">/")] = True
-_SPACED_EQUALS = re.compile(rb"[ \t\n\r\x0b\x0c]*=[ \t\n\r\x0b\x0c]*")
-_PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:f[ \t\n\r\x0b\x0c>/]")
-_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c[ \t\n\r\x0b\x0c>/]")
-_PREFIXED_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:row[ \t\n\r\x0b\x0c>/]")
+_ANY_SPACE = b"[" + re.escape(_WHITESPACE) + b"]*"
+_NAME_ENDS = b"[" + re.escape(_WHITESPACE + b">/") + b"]"
+_SPACED_EQUALS = re.compile(_ANY_SPACE + b"=" + _ANY_SPACE)
+_PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:f" + _NAME_ENDS)
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:c" + _NAME_ENDS)
+_PREFIXED_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:row" + _NAME_ENDS)
 _BEYOND = 10**8  # a reference with more than 7 digits or 3 letters: further than any sheet may reach
 
 
