@@ -91,16 +91,18 @@ def settled(page):
                            "[data-test-script-state=notRunning]")
 
 
-def go(page, link: str, title: str) -> None:
-    """Open a page from the sidebar once the app is idle (a click during a rerun can be dropped)."""
+def go(page, link: str, title: str | None = None, text: str | None = None) -> None:
+    """Follow a link once the app is idle (a click during a rerun can be dropped) to the page with the heading
+    `title` (or, on a page without one, showing `text`)."""
+    arrived = heading(page, title) if title else page.get_by_text(text).first
     settled(page)
     page.get_by_role("link", name=link).first.click()
     try:
-        heading(page, title).wait_for(timeout=15_000)
+        arrived.wait_for(timeout=15_000)
     except Exception:  # the click landed while the script was still running: once more
         settled(page)
         page.get_by_role("link", name=link).first.click()
-        heading(page, title).wait_for()
+        arrived.wait_for()
     settled(page)
 
 
@@ -206,9 +208,8 @@ def test_a_meeting_of_five_on_a_1280_by_720_screen(demo_template, page, tmp_path
     try:
         page.set_viewport_size({"width": 1280, "height": 720})
         log_in(page, url, "triage-police")
-        heading(page, "Domestic Abuse Triage").wait_for()
-        settled(page)
-        page.get_by_role("link", name="Meeting mode").first.click()
+        signed_in(page, "Domestic Abuse Triage")
+        go(page, "Meeting mode", text="incident 1 of 5")
         for n, outcome in enumerate(outcomes, start=1):
             page.get_by_text(f"incident {n} of 5").wait_for()
             settled(page)
@@ -482,8 +483,7 @@ def test_markdown_and_html_from_data_never_render(demo_template, tmp_path):
             page.get_by_text(seen(f"Decision saved for {REF}.")).wait_for()
             nothing_rendered("Meeting mode, after the decision")
 
-            page.get_by_role("link", name="Leave").click()  # meeting mode has no sidebar
-            heading(page, "Domestic Abuse Triage").wait_for()
+            go(page, "Leave", "Domestic Abuse Triage")  # meeting mode has no sidebar
             go(page, "Admin", "Admin")
             page.get_by_role("tab", name="Term calendar").click()
             page.get_by_text(seen("INSET " + SHORT), exact=False).first.wait_for()
