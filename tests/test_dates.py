@@ -95,6 +95,19 @@ def test_a_schools_own_term_dates_win_and_have_their_own_holidays(con):
     assert academy.due_by(datetime(2026, 12, 11, 19))[0] == datetime(2027, 1, 4, 8, 30)
 
 
+def test_a_sheet_queues_each_school_due_by_its_own_calendar(con):
+    # Belvidere has an INSET day on Friday 13 March 2026; the council's calendar has school that day.
+    calendar.add_period(con, BELVIDERE, "non_pupil_day", "INSET day", date(2026, 3, 13), date(2026, 3, 13), "admin")
+    sheets.import_sheet(con, xlsx_bytes([
+        child_row(ref="CAL/1", incident="12/03/2026", forename="Ada", school="Belvidere Primary School"),
+        child_row(ref="CAL/2", incident="12/03/2026", forename="Bo", school="Hinstock Primary School")]),
+        "calendars.xlsx", "coord")
+    due = dict(con.execute("select i.police_ref, n.due_by from notifications n "
+                           "join child_incidents ci on ci.id = n.child_incident_id "
+                           "join incidents i on i.id = ci.incident_id").fetchall())
+    assert due == {"CAL/1": datetime(2026, 3, 16, 8, 30), "CAL/2": datetime(2026, 3, 13, 8, 30)}
+
+
 @pytest.mark.parametrize("dob, on, age", [
     (date(2016, 2, 29), date(2028, 2, 28), 11),
     (date(2016, 2, 29), date(2028, 2, 29), 12),
