@@ -540,12 +540,15 @@ def _found(m: matching.Match) -> str:
 
 
 def _score_schools_early(con, table: spreadsheet.Table, hmap: HeaderMap) -> matching.EarlyScores | None:
-    """Start scoring the sheet's school column against the register (see matching.EarlyScores)."""
+    """Start scoring the sheet's school column against the register (see matching.EarlyScores). This runs
+    before the rows are checked, so only text a school field may hold is scored: a giant cell is refused by
+    validation, never scored."""
     at = next((i for i, f in hmap.columns.items() if f == "school"), None)
     if at is None:
         return None
-    return matching.EarlyScores.start(con, {cells[at] for _, cells in table.rows
-                                            if at < len(cells) and isinstance(cells[at], str)})
+    limit = FIELD_LENGTHS["school"]
+    return matching.EarlyScores.start(con, {text for _, cells in table.rows if at < len(cells)
+                                            and isinstance(text := cells[at], str) and len(text) <= limit})
 
 
 def _match(cur, rows: list[Row], norms: list[str], early: matching.EarlyScores | None) -> list[matching.Match]:

@@ -266,6 +266,23 @@ def test_a_giant_cell_loses_only_its_row_with_the_field_named(con):
         (2, "forename", "Child forename is 200,000 characters long; at most 60 are accepted")]
 
 
+def test_giant_school_cells_are_refused_and_never_scored(con, monkeypatch):
+    """A long sheet's schools are scored against the register before its rows are checked (matching.EarlyScores):
+    only text a school field may hold is scored, so 100,000-character cells cost nothing before they are refused."""
+    from encompass import matching
+    scored = []
+    score = matching._scores
+    monkeypatch.setattr(matching, "_scores", lambda typed, names: scored.extend(typed) or score(typed, names))
+    schools = [f"Testwell School Number {n}" for n in range(matching.BATCH + 6)] + ["G" * 100_000 + str(n)
+                                                                                  for n in range(3)]
+    rows = [child_row(ref=f"G/{n}", forename=f"Kid{n}", school=text) for n, text in enumerate(schools)]
+    result = imp(con, csv_bytes(rows), "giant-schools.csv")
+    assert result.imported == matching.BATCH + 6
+    assert [(r.field, r.reason) for r in result.rejections] == [
+        ("school", "School is 100,001 characters long; at most 200 are accepted")] * 3
+    assert scored and max(map(len, scored)) <= sheets.FIELD_LENGTHS["school"]
+
+
 @pytest.mark.parametrize("name", ["csv", "xlsx"])
 def test_a_nul_byte_in_a_name_loses_only_its_row(con, name):
     rows = [child_row(ref="N/1", forename="Ad\x00a"), child_row(ref="N/2", forename="Bea")]
