@@ -483,7 +483,7 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         notifications.queue(cur, new_ids, now)
         ledger.sync(cur, new_ids, created=True)
         triage.sync_open(cur, new_incidents)
-        counts = Counter(m.status for m in found)
+        counts = Counter(columns["match_status"])
         result.matched = counts["matched"] - result.history_review
         result.no_school = counts["no_school"]
         result.needs_review = counts["review"] + counts["unknown"] + result.history_review
