@@ -134,18 +134,12 @@ class Matcher:
     """Loads the register and aliases once; matches many texts (one sheet) against them."""
 
     def __init__(self, con):
-        cols = ["urn", "name", "name_norm", "status", "phase_group", "in_register", "town", "locality", "postcode",
-                "low_age", "high_age"]
-        self.schools = {r[0]: dict(zip(cols, r)) for r in con.execute(
-            f"select {', '.join(cols)} from schools order by urn").fetchall()}
+        self.schools = {r["urn"]: r for r in db.rows(con, "matching/register")}
         for s in self.schools.values():
             s["full"] = normalise.school_full(s["name"])
             s["places"] = frozenset(p for p in (normalise.place(s["town"]), normalise.place(s["locality"])) if p)
-        self.successors = dict(con.execute(
-            "select urn, link_urn from school_links where link_type like 'Successor%' "
-            "order by link_date nulls first").fetchall())
-        self.aliases = {r[0]: r[1:] for r in con.execute(
-            "select text_norm, outcome, urn, la_code, flagged from school_aliases").fetchall()}
+        self.successors = dict(db.run(con, "matching/successors").fetchall())
+        self.aliases = {r[0]: r[1:] for r in db.run(con, "matching/aliases").fetchall()}
         self._names = [(urn, s["name_norm"]) for urn, s in self.schools.items() if s["name_norm"]]
         self._position = {urn: i for i, (urn, _) in enumerate(self._names)}
         self._norms = [name for _, name in self._names]
@@ -423,7 +417,7 @@ class Matcher:
 
 def register_names(con) -> list[str]:
     """The register's normalised names in URN order: what typed names are scored against."""
-    return [name for (name,) in con.execute("select name_norm from schools order by urn").fetchall() if name]
+    return [name for (name,) in db.run(con, "matching/register_names").fetchall()]
 
 
 def _scores(typed: list[str], names: list[str]) -> dict[str, np.ndarray]:

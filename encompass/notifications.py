@@ -105,7 +105,7 @@ def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> in
     with db.registered(cur, "to_queue", found):
         # A notification is due by the start of its school's next school day: one answer per calendar and day
         # (most schools keep the council's).
-        days = cur.execute("select distinct calendar_urn, incident_at::date from to_queue").fetchall()
+        days = db.run(cur, "notifications/due_days_needed").fetchall()
         due = [cals.school(urn).due_by(day) for urn, day in days]
         due_days = pa.table({"calendar_urn": pa.array([urn for urn, _ in days], pa.int32()),
                              "day": pa.array([day for _, day in days], pa.date32()),
