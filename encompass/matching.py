@@ -422,11 +422,15 @@ def register_names(con) -> list[str]:
 
 def _scores(typed: list[str], names: list[str]) -> dict[str, np.ndarray]:
     """Each typed name's score against each register name, from rapidfuzz's C++ code; a batch runs on every
-    core, and only then does rapidfuzz let go of Python's lock."""
+    core, and only then does rapidfuzz let go of Python's lock. A register repeats names ("St Mary's CofE
+    Primary"): each distinct name is scored once (302 of the 386 names here, a fifth of the work)."""
     workers = -1 if len(typed) >= BATCH else 1
-    ratio = process.cdist(typed, names, scorer=fuzz.ratio, workers=workers) / 100
-    subset = process.cdist(typed, names, scorer=fuzz.token_set_ratio, workers=workers) / 100
-    return {norm: 0.6 * ratio[i] + 0.4 * subset[i] for i, norm in enumerate(typed)}
+    distinct, name_at = np.unique(np.array(names, dtype=object), return_inverse=True)
+    distinct = list(distinct)
+    ratio = process.cdist(typed, distinct, scorer=fuzz.ratio, workers=workers) / 100
+    subset = process.cdist(typed, distinct, scorer=fuzz.token_set_ratio, workers=workers) / 100
+    blended = (0.6 * ratio + 0.4 * subset)[:, name_at]
+    return {norm: blended[k] for k, norm in enumerate(typed)}
 
 
 _SCORING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="school-scoring")

@@ -442,16 +442,6 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
             "school_text": [r.school or None for r in keep],
             "school_norm": [normalise.school_text(r.school) for r in keep],
             "level": [r.level for r in keep], "dash_risk": [r.dash_risk for r in keep]}
-        found = _match(cur, keep, columns["school_norm"], early)
-        columns.update({"match_status": [m.status for m in found], "urn": [m.urn for m in found],
-                        "match_method": [m.method for m in found], "match_reason": [m.reason for m in found]})
-        result.sample = [{
-            "Row": r.number, "Police ref": r.police_ref,
-            "Incident": f"{r.incident_at:%d/%m/%Y %H:%M}" if r.has_time else f"{r.incident_at:%d/%m/%Y}",
-            "Child": f"{r.forename} {r.surname}", "Born": f"{r.dob:%d/%m/%Y}", "School as typed": r.school,
-            "School found": _found(m),
-            "Level": "" if r.level is None else r.level, "DASH": r.dash_risk or ""}
-            for r, m in zip(keep[:SAMPLE_ROWS], found)]
         rows_table = pa.table(columns)
         params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
         # Every step finds its rows by the sheet's own keys (police references, child identities, ids; see db
@@ -469,6 +459,19 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         incident_ids = {ref: r["id"] for ref, r in known.items()} | {ref: i for i, ref in inserted_incidents}
         child_ids = {**known_children, **{(key, dob): i for i, key, dob in inserted_children}}
         new_incidents = [i for i, _ in inserted_incidents]
+        # Matched after the incidents and children are in: a long sheet's schools may still be being scored.
+        found = _match(cur, keep, columns["school_norm"], early)
+        columns.update({"match_status": [m.status for m in found], "urn": [m.urn for m in found],
+                        "match_method": [m.method for m in found], "match_reason": [m.reason for m in found]})
+        result.sample = [{
+            "Row": r.number, "Police ref": r.police_ref,
+            "Incident": f"{r.incident_at:%d/%m/%Y %H:%M}" if r.has_time else f"{r.incident_at:%d/%m/%Y}",
+            "Child": f"{r.forename} {r.surname}", "Born": f"{r.dob:%d/%m/%Y}", "School as typed": r.school,
+            "School found": _found(m),
+            "Level": "" if r.level is None else r.level, "DASH": r.dash_risk or ""}
+            for r, m in zip(keep[:SAMPLE_ROWS], found)]
+        for name in ("match_status", "urn", "match_method", "match_reason"):
+            rows_table = rows_table.append_column(name, pa.array(columns[name]))
         rows_table = rows_table.append_column("incident_id", pa.array([incident_ids[r.police_ref] for r in keep]))
         rows_table = rows_table.append_column("child_id", pa.array([child_ids[r.child_key] for r in keep]))
         with db.registered(cur, "sheet_rows", rows_table):

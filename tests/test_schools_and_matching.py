@@ -172,6 +172,24 @@ def test_a_long_sheet_is_matched_as_each_school_alone_would_be(con):
         assert saved == (expected.status, expected.urn, expected.reason), text
 
 
+def test_school_scores_are_rapidfuzz_scores_whatever_words_are_shared(con):
+    # Scoring takes shortcuts (each distinct name once; the token-set ratio in full only where a word is
+    # shared): every score must still be exactly rapidfuzz's blend of the plain and token-set ratios.
+    from rapidfuzz import fuzz
+    import random
+    names = matching.register_names(con)
+    words = sorted({w for n in names for w in n.split()})
+    rng = random.Random(11)
+    typed = sorted({" ".join(rng.choice(words) for _ in range(rng.randint(1, 4))) for _ in range(150)}
+                   | {"zzz qqq", "primary primary", names[0], names[0] + " x", "a"})
+    names = names + names[:5]  # a register repeats names
+    scores = matching._scores(typed, names)
+    assert len(typed) >= matching.BATCH
+    for text in typed:
+        expected = [0.6 * fuzz.ratio(text, n) / 100 + 0.4 * fuzz.token_set_ratio(text, n) / 100 for n in names]
+        assert scores[text].tolist() == pytest.approx(expected, abs=1e-6), text
+
+
 def test_scores_worked_out_before_a_register_change_are_not_used_after_it(con):
     # The early scoring reads the register outside the import's transaction: if the register changes before
     # the import reads it, the typed names are scored again against the new one.
