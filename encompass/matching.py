@@ -97,7 +97,11 @@ class Match:
 
 def child_phase(dob: date, on: date) -> str:
     """preschool / primary / secondary from the child's age on 31 August of the school year."""
-    age = calendar.age_on(dob, calendar.school_year_start(on) - timedelta(days=1))
+    year = calendar.school_year_start(on).year
+    return _phase_at_age(year - dob.year - (dob.month >= 9))  # the age on 31 August before it began
+
+
+def _phase_at_age(age: int) -> str:
     if age < 4:
         return "preschool"
     return "primary" if age < 11 else "secondary"
