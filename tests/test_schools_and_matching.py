@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import csv
+import os
+import sys
+import threading
 from datetime import date
 
 import pytest
@@ -188,6 +191,15 @@ def test_school_scores_are_rapidfuzz_scores_whatever_words_are_shared(con):
     for text in typed:
         expected = [0.6 * fuzz.ratio(text, n) / 100 + 0.4 * fuzz.token_set_ratio(text, n) / 100 for n in names]
         assert scores[text].tolist() == pytest.approx(expected, abs=1e-6), text
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a nice value is per thread only on Linux")
+def test_early_scoring_gives_way_to_the_import_thread():
+    # A long sheet's schools are scored on both cores while the import's own thread checks the rows: the
+    # scoring thread (and the rapidfuzz threads it starts, which inherit it) must run at a lower priority.
+    def priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert matching._SCORING.submit(priority).result() > priority()
 
 
 def test_scores_worked_out_before_a_register_change_are_not_used_after_it(con):
