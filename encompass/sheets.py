@@ -10,6 +10,7 @@ import csv
 import gc
 import hashlib
 import io
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -157,10 +158,7 @@ class Row:
     school: str
     level: int | None
     dash_risk: str | None
-    child_key: tuple[str, date] = field(init=False)  # the child's identity: normalised name and DOB
-
-    def __post_init__(self):
-        self.child_key = (normalise.name_key(self.forename, self.surname), self.dob)
+    child_key: tuple[str, date]  # the child's identity: normalised name (normalise.name_key) and DOB
 
 
 def validate(table: spreadsheet.Table, hmap: HeaderMap,
@@ -174,22 +172,26 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
     for number, index in sorted(table.formulas):
         if index in hmap.columns:
             formula_columns.setdefault(number, index)
-    rows = []
-    for number, cells in table.rows:
-        if number in formula_columns:
-            f = hmap.columns[formula_columns[number]]
-            rejected.append(Rejection(number, f, f"{LABELS[f]} is a formula, not a typed value: type the value in "
-                                                 "and re-export"))
-        elif _has_content(cells[:width]):  # a fully blank row is not a row
-            rows.append((number, cells))
-    column = {f: [cells[i] if i < len(cells) else None for _, cells in rows] for i, f in hmap.columns.items()}
-    empty = [None] * len(rows)
+    if formula_columns:
+        rows = []
+        for number, cells in table.rows:
+            if number in formula_columns:
+                f = hmap.columns[formula_columns[number]]
+                rejected.append(Rejection(number, f, f"{LABELS[f]} is a formula, not a typed value: type the value "
+                                                     "in and re-export"))
+            elif _has_content(cells[:width]):
+                rows.append((number, cells))
+    else:
+        rows = [row for row in table.rows if _has_content(row[1][:width])]  # a fully blank row is not a row
+    column = _columns(rows, hmap.columns)
+    empty = (None,) * len(rows)
     refused: dict[int, tuple[str, str]] = {}  # position -> (field, why): the first refused cell, in column order
     for f in hmap.columns.values():
         for position, why in _refused_cells(column[f], f).items():
             refused.setdefault(position, (f, why))
-    refs = [ref.upper() for ref in _texts(column["police_ref"])]
+    refs = list(map(str.upper, _texts(column["police_ref"])))
     forenames, surnames = _texts(column["forename"]), _texts(column["surname"])
+    name_keys = normalise.name_keys(forenames, surnames)
     schools = _texts(column.get("school", empty))
     pivot = today.year % 100
     incidents = _each(column["incident_date"], lambda v: _read(spreadsheet.parse_datetime, v, pivot))
@@ -199,19 +201,17 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
     dashes = _each(column.get("dash_risk", empty), _read_dash)
     latest = today + timedelta(days=1)
     good, warnings = [], []
-    for k, (number, _) in enumerate(rows):
-        if k in refused or not (refs[k] and forenames[k] and surnames[k]) or incidents[k][1] or births[k][1]:
-            problem = refused.get(k) or _first_problem(refs[k], forenames[k], surnames[k], incidents[k], births[k])
+    for k, ((number, _), ref, forename, surname, incident, birth, (moment, time_why), (level, level_why),
+            (dash, dash_why), school, name_key) in enumerate(zip(rows, refs, forenames, surnames, incidents, births,
+                                                                 times, levels, dashes, schools, name_keys)):
+        if k in refused or not (ref and forename and surname) or incident[1] or birth[1]:
+            problem = refused.get(k) or _first_problem(ref, forename, surname, incident, birth)
             rejected.append(Rejection(number, *problem))
             continue
-        incident_at, has_time = incidents[k][0]
-        dob = births[k][0][0].date()
-        row_warnings = []
-        moment, why = times[k]
+        incident_at, has_time = incident[0]
+        dob = birth[0][0].date()
         if moment is not None:
             incident_at, has_time = datetime.combine(incident_at.date(), moment), True
-        elif why:
-            row_warnings.append(Rejection(number, "incident_time", f"{LABELS['incident_time']}: {why}; date kept"))
         day = incident_at.date()
         if day > latest:
             rejected.append(Rejection(number, "incident_date", f"the incident date {incident_at:%d/%m/%Y} is in the "
@@ -226,15 +226,14 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
             rejected.append(Rejection(number, "dob", f"the child would be {age} at the incident: 18 or over is not "
                                       "a child"))
             continue
-        level, why = levels[k]
-        if why:
-            row_warnings.append(Rejection(number, "level", why))
-        dash, why = dashes[k]
-        if why:
-            row_warnings.append(Rejection(number, "dash_risk", why))
-        good.append(Row(number, refs[k], incident_at, has_time, forenames[k], surnames[k], dob, schools[k], level,
-                        dash))
-        warnings.extend(row_warnings)
+        if moment is None and time_why:
+            warnings.append(Rejection(number, "incident_time", f"{LABELS['incident_time']}: {time_why}; date kept"))
+        if level_why:
+            warnings.append(Rejection(number, "level", level_why))
+        if dash_why:
+            warnings.append(Rejection(number, "dash_risk", dash_why))
+        good.append(Row(number, ref, incident_at, has_time, forename, surname, dob, school, level, dash,
+                        (name_key, dob)))
     rejected.sort(key=lambda r: r.row)
     return good, rejected, warnings
 
@@ -251,10 +250,27 @@ def _has_content(cells: list) -> bool:
     return False
 
 
-def _refused_cells(values: list, f: str) -> dict[int, str]:
+def _columns(rows: list[tuple[int, list]], columns: dict[int, str]) -> dict[str, tuple]:
+    """field -> its cells, one per row (None where a short row stops before the column): the sheet turned into
+    columns by the interpreter's own loops, not one Python step per cell."""
+    indexes = list(columns)
+    grid = [cells for _, cells in rows]
+    reach = max(indexes) + 1
+    if min(map(len, grid), default=reach) < reach:  # a CSV row may stop early
+        grid = [cells if len(cells) >= reach else [*cells, *[None] * (reach - len(cells))] for cells in grid]
+    pick = operator.itemgetter(*indexes) if len(indexes) > 1 else lambda cells: (cells[indexes[0]],)
+    picked = list(zip(*map(pick, grid))) or [()] * len(indexes)
+    return dict(zip(columns.values(), picked))
+
+
+def _all_text(values) -> bool:
+    return set(map(type, values)) == {str}
+
+
+def _refused_cells(values, f: str) -> dict[int, str]:
     """Cells of one column refused outright (position -> why): a control character such as NUL, or text far
     longer than the field can hold. One search over the whole column finds none in an ordinary sheet."""
-    strings = [v for v in values if isinstance(v, str)]
+    strings = values if _all_text(values) else [v for v in values if isinstance(v, str)]
     limit = FIELD_LENGTHS[f]
     if not strings or (not _CONTROL.search("".join(strings)) and max(map(len, strings)) <= limit):
         return {}
@@ -270,21 +286,22 @@ def _refused_cells(values: list, f: str) -> dict[int, str]:
     return refused
 
 
-def _texts(values: list) -> list[str]:
-    """A column's cells as trimmed text (see spreadsheet.text)."""
+def _texts(values) -> list[str]:
+    """A column's cells as trimmed text (see spreadsheet.text). A column of text that is already tidy, as a
+    police export is, is taken as it is: one test over all of it finds no cell with whitespace at either end
+    (cells joined by NUL), none with two together and none with any but a plain space."""
+    if _all_text(values):
+        joined = "\x00".join(values)
+        if " ".join(joined.split()) == joined and "\x00 " not in joined and " \x00" not in joined:
+            return list(values)
     return [" ".join(v.split()) if type(v) is str else spreadsheet.text(v) for v in values]
 
 
-def _each(values: list, read) -> list:
+def _each(values, read) -> list:
     """read(value) for each cell, once per distinct value (a type with its value: 1 is not 1.0 is not True)."""
-    seen: dict = {}
-    out = []
-    for value in values:
-        key = (type(value), value)
-        if key not in seen:
-            seen[key] = read(value)
-        out.append(seen[key])
-    return out
+    keys = list(zip(map(type, values), values))
+    seen = {key: read(key[1]) for key in dict.fromkeys(keys)}
+    return list(map(seen.__getitem__, keys))
 
 
 def _read(parse, value, *args) -> tuple:

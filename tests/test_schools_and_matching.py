@@ -84,6 +84,18 @@ def test_child_names_compare_without_case_spacing_or_punctuation():
     assert normalise.name_key("Mary-Jane", "O'Testington") == normalise.name_key("mary jane", "OTESTINGTON")
 
 
+@pytest.mark.parametrize("extra", [("Zoë", "Fakeley"), ("Ada", "Line\nBreak"), ("", "")])
+def test_a_sheets_name_keys_are_each_names_key(extra):
+    """The whole-sheet form gives every row the key its own name gives, whatever else the sheet holds: an
+    accent or a line break inside a cell (either sends the sheet down the row-by-row route), an empty name."""
+    forenames = ["Mary-Jane", "ADA", " Bo ", "Cy 2", "D'Arcy", extra[0]]
+    surnames = ["O'Testington", "otestington", "Mock_ford", "", "Fake-Smith", extra[1]]
+    assert normalise.name_keys(forenames, surnames) == [normalise.name_key(f, s) for f, s in zip(forenames, surnames)]
+    assert normalise.name_keys(forenames[:5], surnames[:5]) == [normalise.name_key(f, s)
+                                                                  for f, s in zip(forenames[:5], surnames[:5])]
+    assert normalise.name_keys([], []) == []
+
+
 # --- matching ---------------------------------------------------------------------------------
 
 @pytest.fixture

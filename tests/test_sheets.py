@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 import xlwt
 
-from encompass import sheets, status
+from encompass import sheets, spreadsheet, status
 
 from .conftest import HEADERS, child_row, csv_bytes, xlsx_bytes
 
@@ -113,6 +113,17 @@ def test_whitespace_is_trimmed_and_names_compare_loosely(con):
     assert con.execute("select forename, surname from children").fetchall() == [("Ada", "O'Testington")]
     assert count(con, "children") == 1  # one identity across sheets
     assert result.repeat_children == 1
+
+
+@pytest.mark.parametrize("untidy", [" Ada", "Ada ", "A  da", "A\tda", "A\xa0da", "A\nda", "Ada\u2003"])
+def test_one_untidy_name_among_tidy_ones_is_trimmed(untidy):
+    """A column is taken as it is only when no cell in it needs trimming: one cell with a space at an end, two
+    together, a tab, a no-break space or a line break is enough to trim them all."""
+    table = spreadsheet.Table(1, ["Police Reference", "Date of Incident", "Child Forename", "Child Surname", "DOB"],
+                              [(2, ["R/1", "01/03/2026", "Bo", "Testy", "01/02/2015"]),
+                               (3, ["R/2", "01/03/2026", untidy, "Testy", "01/02/2015"])])
+    good, rejected, _ = sheets.validate(table, sheets.map_headers(table.headers, {}), date(2026, 3, 2))
+    assert rejected == [] and [r.forename for r in good] == ["Bo", " ".join(untidy.split())]
 
 
 def test_duplicates_within_a_file_and_across_files(con):
