@@ -186,10 +186,12 @@ class Matcher:
         scored `early` if it was scored against the register as it is now."""
         if early is not None and early.names == self._norms:
             self._scores.update(early.pending.result())
-        todo = sorted({n for n in norms if n and n not in self._scores})
+        distinct = set(norms)
+        # A town typed after a name is matched on the name without it: scored in the same batch.
+        todo = sorted({n for norm in distinct for n in (norm, self._split_place(norm)[0]) if n} - self._scores.keys())
         if todo and self._norms:
             self._scores.update(_scores(todo, self._norms))
-        self._learn_words({word for norm in set(norms) for word in norm.split()})
+        self._learn_words({word for norm in distinct for word in norm.split()})
 
     def _learn_words(self, words) -> None:
         """Which schools' names hold each word, or one a small typo away (4+ letters): one rapidfuzz batch
@@ -239,8 +241,10 @@ class Matcher:
         # Each school's best-scoring name (on a tie its own name, not a school it replaced), best schools first.
         replaced = self._targets[worth] != self._urns[worth]
         ordered = worth[np.lexsort((worth, replaced, -scores[worth]))]
-        _, first = np.unique(self._targets[ordered], return_index=True)
-        best = ordered[np.sort(first)]
+        first: dict[int, int] = {}  # school -> its first (best) position in that order
+        for position, target in zip(ordered.tolist(), self._targets[ordered].tolist()):
+            first.setdefault(target, position)
+        best = np.fromiter(first.values(), dtype=ordered.dtype, count=len(first))
         cut = scores[best[min(limit, len(best)) - 1]]
         shown = best[(scores[best] >= cut) | holds[best]]
         ranked = sorted((self._candidate(int(i), norm, float(scores[i]), bool(holds[i])) for i in shown),

@@ -298,7 +298,11 @@ def _texts(values) -> list[str]:
 
 
 def _each(values, read) -> list:
-    """read(value) for each cell, once per distinct value (a type with its value: 1 is not 1.0 is not True)."""
+    """read(value) for each cell, once per distinct value (a type with its value: 1 is not 1.0 is not True). A
+    column of one type, as a police export is, is looked up by value alone."""
+    if len(set(map(type, values))) == 1:
+        seen = {value: read(value) for value in dict.fromkeys(values)}
+        return list(map(seen.__getitem__, values))
     keys = list(zip(map(type, values), values))
     seen = {key: read(key[1]) for key in dict.fromkeys(keys)}
     return list(map(seen.__getitem__, keys))
