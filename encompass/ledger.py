@@ -63,7 +63,7 @@ def sync(cur, ids: list[int], created: bool = False) -> None:
     from . import stats  # the statistics read the ledger's routes
     stats.refresh(cur, ids)
     if created:
-        db.run(cur, "ledger/add_open", {"ids": list(ids)})
+        db.run(cur, "ledger/add_new_open", {"ids": sorted(set(ids))})
         return
     state = dict(db.run(cur, "ledger/state_of", {**route_params(cur), "ids": list(ids)}).fetchall())
     now_open = [i for i in ids if state.get(i) not in ENDED]  # never lose one: unknown counts as open

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import gc
 import hashlib
 import io
@@ -15,6 +16,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import pandas as pd
 import pyarrow as pa
@@ -146,8 +148,9 @@ def remembered_headers(con) -> dict[str, str]:
     return dict(con.execute("select header_norm, field from header_mappings").fetchall())
 
 
-@dataclass(slots=True)
-class Row:
+class Row(NamedTuple):
+    """A row that can be imported. A tuple, so that a sheet's rows are made, and turned into columns, by the
+    interpreter's own loops (see validate and _write)."""
     number: int
     police_ref: str
     incident_at: datetime
@@ -232,10 +235,12 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
             warnings.append(Rejection(number, "level", level_why))
         if dash_why:
             warnings.append(Rejection(number, "dash_risk", dash_why))
-        good.append(Row(number, ref, incident_at, has_time, forename, surname, dob, school, level, dash,
-                        (name_key, dob)))
+        good.append((number, ref, incident_at, has_time, forename, surname, dob, school, level, dash, (name_key, dob)))
     rejected.sort(key=lambda r: r.row)
-    return good, rejected, warnings
+    return list(map(_as_row, good)), rejected, warnings
+
+
+_as_row = functools.partial(tuple.__new__, Row)  # a tuple of Row's fields as a Row, without a Python call
 
 
 LABELS = {f: label for f, (label, _, _) in FIELDS.items()}
@@ -455,14 +460,14 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
     result.imported = len(keep)
 
     if keep:
-        columns = {  # the rows to save, column by column: a sheet can hold tens of thousands of rows
-            "sheet_row": [r.number for r in keep], "police_ref": [r.police_ref for r in keep],
-            "incident_at": [r.incident_at for r in keep], "has_time": [r.has_time for r in keep],
-            "forename": [r.forename for r in keep], "surname": [r.surname for r in keep],
-            "dob": [r.dob for r in keep], "name_key": [r.child_key[0] for r in keep],
-            "school_text": [r.school or None for r in keep],
-            "school_norm": [normalise.school_text(r.school) for r in keep],
-            "level": [r.level for r in keep], "dash_risk": [r.dash_risk for r in keep]}
+        # The rows to save, column by column: a sheet can hold tens of thousands of rows.
+        by_field = dict(zip(Row._fields, map(list, zip(*keep))))
+        columns = {"sheet_row": by_field["number"],
+                   **{f: by_field[f] for f in ("police_ref", "incident_at", "has_time", "forename", "surname", "dob")},
+                   "name_key": [key for key, _ in by_field["child_key"]],
+                   "school_text": [school or None for school in by_field["school"]],
+                   "school_norm": list(map(normalise.school_text, by_field["school"])),
+                   "level": by_field["level"], "dash_risk": by_field["dash_risk"]}
         rows_table = pa.table(columns)
         params = {"sheet_id": result.sheet_id, "now": now, "kind": kind}
         # Every step finds its rows by the sheet's own keys (police references, child identities, ids; see db
