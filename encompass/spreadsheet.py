@@ -229,9 +229,10 @@ class _Scan:
             count += len(prefixed.findall(self.text))
         return count
 
-    def references(self) -> tuple[np.ndarray, np.ndarray]:
-        """(row, column) of every r="..." attribute that places a cell: the row number (0 when it has no digits)
-        and the column number (0 when it has no letters), each _BEYOND when further than a sheet can reach."""
+    def references(self) -> tuple[int, int, int, int]:
+        """Of every r="..." attribute that places a cell: the furthest row and the furthest column it names (each
+        _BEYOND when further than a sheet can reach), how many place a cell, and how many of those name a column.
+        r="" and r="J" place nothing: calamine refuses such a cell."""
         b = self.bytes
         equals = np.flatnonzero(b[: self.size] == ord("="))
         if (_SPACE[b[equals - 1]] | _SPACE[b[equals + 1]]).any():  # r = "A1": rare, read as r="A1"
@@ -247,17 +248,36 @@ class _Scan:
         ahead = self.windows[start + letters, :8]  # digits: 7 fit, an 8th is too many
         digit = (ahead >= ord("0")) & (ahead <= ord("9"))
         digits = np.argmin(np.c_[digit, np.zeros(len(start), bool)], axis=1)
-        ahead = ahead.astype(np.int64) - ord("0")
-        row = np.zeros(len(start), np.int64)
-        for k in range(7):
-            row = np.where(k < digits, row * 10 + ahead[:, k], row)
-        column = np.zeros(len(start), np.int64)
-        for k in range(3):
-            column = np.where(k < letters, column * 26 + (lower[:, k].astype(np.int64) - ord("a") + 1), column)
-        row[digits > 7] = _BEYOND
-        column[letters > 3] = _BEYOND
-        counted = (digits > 0) | (letters > 3)  # r="" or r="J" places nothing: calamine refuses such a cell
-        return row[counted], column[counted]
+        placing = (digits > 0) | (letters > 3)
+        placed, with_column = int(placing.sum()), int((placing & (letters > 0)).sum())
+        row = _BEYOND if (digits > 7).any() else _furthest(ahead, digits, range(1, 8), _digits_value)
+        column = _BEYOND if (letters > 3).any() else _furthest(lower, np.where(placing, letters, 0), range(1, 4),
+                                                               _letters_value)
+        return row, column, placed, with_column
+
+
+def _furthest(values: np.ndarray, lengths: np.ndarray, fitting: range, value_of) -> int:
+    """The largest number written in `values` (rows of 8 or 4 bytes, each number in its first `lengths` bytes).
+    Among numbers of one length, the largest is the one greatest byte by byte, leading zeros and all: each row's
+    number, the bytes after it cleared, is read as one big-endian integer, and only each length's greatest is
+    worked out."""
+    width = values.shape[1]
+    keys = (values * (np.arange(width) < lengths[:, None])).view(f">u{width}").ravel()
+    furthest = 0
+    for length in fitting:
+        mine = keys[lengths == length]
+        if len(mine):
+            top = int(mine.max()).to_bytes(width, "big")
+            furthest = max(furthest, value_of(top[:length]))
+    return furthest
+
+
+def _digits_value(text: bytes) -> int:
+    return int(text)
+
+
+def _letters_value(text: bytes) -> int:
+    return _col_index(text.decode().upper()) + 1
 
 
 def _check_xlsx(data: bytes, filename: str, limits: Limits) -> set[tuple[int, int]]:
@@ -298,11 +318,9 @@ def _check_xlsx(data: bytes, filename: str, limits: Limits) -> set[tuple[int, in
 def _reach(scan: _Scan) -> tuple[int, int]:
     """(rows, columns) the sheet's cells can reach, an upper bound: the furthest reference, plus one for each row
     or cell that has none (a reader places it after the one before)."""
-    row, column = scan.references()
-    with_column = int((column > 0).sum())
-    with_row_only = len(row) - with_column
-    height = int(row.max(initial=0)) + max(0, scan.elements(b"row", _PREFIXED_ROW) - with_row_only)
-    width = int(column.max(initial=0)) + max(0, scan.elements(b"c", _PREFIXED_CELL) - with_column)
+    row, column, placed, with_column = scan.references()
+    height = row + max(0, scan.elements(b"row", _PREFIXED_ROW) - (placed - with_column))
+    width = column + max(0, scan.elements(b"c", _PREFIXED_CELL) - with_column)
     return height, width
 
 
