@@ -198,7 +198,7 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
     schools = _texts(column.get("school", empty))
     pivot = today.year % 100
     incidents = _each(column["incident_date"], lambda v: _read(spreadsheet.parse_datetime, v, pivot))
-    births = _each(column["dob"], lambda v: _read(spreadsheet.parse_datetime, v, pivot))
+    births = _each(column["dob"], lambda v: _read(_birth_date, v, pivot))
     times = _each(column.get("incident_time", empty), _read_time)
     levels = _each(column.get("level", empty), _read_level)
     dashes = _each(column.get("dash_risk", empty), _read_dash)
@@ -212,7 +212,7 @@ def validate(table: spreadsheet.Table, hmap: HeaderMap,
             rejected.append(Rejection(number, *problem))
             continue
         incident_at, has_time = incident[0]
-        dob = birth[0][0].date()
+        dob = birth[0]
         if moment is not None:
             incident_at, has_time = datetime.combine(incident_at.date(), moment), True
         day = incident_at.date()
@@ -277,7 +277,9 @@ def _refused_cells(values, f: str) -> dict[int, str]:
     longer than the field can hold. One search over the whole column finds none in an ordinary sheet."""
     strings = values if _all_text(values) else [v for v in values if isinstance(v, str)]
     limit = FIELD_LENGTHS[f]
-    if not strings or (not _CONTROL.search("".join(strings)) and max(map(len, strings)) <= limit):
+    joined = "".join(strings)
+    # Text that is all printable holds no control character: a test in C, before the expression's slower search.
+    if not strings or ((joined.isprintable() or not _CONTROL.search(joined)) and max(map(len, strings)) <= limit):
         return {}
     refused = {}
     for position, value in enumerate(values):
@@ -293,11 +295,13 @@ def _refused_cells(values, f: str) -> dict[int, str]:
 
 def _texts(values) -> list[str]:
     """A column's cells as trimmed text (see spreadsheet.text). A column of text that is already tidy, as a
-    police export is, is taken as it is: one test over all of it finds no cell with whitespace at either end
-    (cells joined by NUL), none with two together and none with any but a plain space."""
+    police export is, is taken as it is: one test over all of it (cells joined by "|") finds no cell with a space
+    at either end, none with two together, and nothing but printable characters, so no whitespace but the plain
+    space (every other kind Python knows is unprintable)."""
     if _all_text(values):
-        joined = "\x00".join(values)
-        if " ".join(joined.split()) == joined and "\x00 " not in joined and " \x00" not in joined:
+        joined = "|".join(values)
+        if (joined.isprintable() and "  " not in joined and "| " not in joined and " |" not in joined
+                and not joined.startswith(" ") and not joined.endswith(" ")):
             return list(values)
     return [" ".join(v.split()) if type(v) is str else spreadsheet.text(v) for v in values]
 
@@ -321,6 +325,13 @@ def _read(parse, value, *args) -> tuple:
         return parse(value, *args), None
     except ValueError as exc:
         return None, str(exc)
+
+
+def _birth_date(value, century_pivot: int) -> date:
+    """A date of birth as the date alone (see spreadsheet.parse_datetime); a date cell is one already."""
+    if type(value) is date:
+        return value
+    return spreadsheet.parse_datetime(value, century_pivot)[0].date()
 
 
 def _first_problem(ref: str, forename: str, surname: str, incident: tuple, birth: tuple) -> tuple[str, str] | None:

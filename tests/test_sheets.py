@@ -115,7 +115,13 @@ def test_whitespace_is_trimmed_and_names_compare_loosely(con):
     assert result.repeat_children == 1
 
 
-@pytest.mark.parametrize("untidy", [" Ada", "Ada ", "A  da", "A\tda", "A\xa0da", "A\nda", "Ada\u2003"])
+def test_every_whitespace_but_the_space_is_unprintable():
+    """What the tidy-column test in sheets._texts stands on, checked for every code point."""
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
+
+
+@pytest.mark.parametrize("untidy", [" Ada", "Ada ", "A  da", "A\tda", "A\xa0da", "A\nda", "Ada\u2003", "A |da",
+                                    "\u200bAda"])
 def test_one_untidy_name_among_tidy_ones_is_trimmed(untidy):
     """A column is taken as it is only when no cell in it needs trimming: one cell with a space at an end, two
     together, a tab, a no-break space or a line break is enough to trim them all."""
