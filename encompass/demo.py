@@ -89,7 +89,7 @@ def build(con, scale: float = 1.0, seed: int = 7, years: int | None = None,
 
     gen = _Generator(rng, con, primaries, secondaries, scale)
     frames = gen.run(start, end)
-    with db.transaction(con) as cur:
+    with db.transaction(con, bulk=True) as cur:
         _write_frames(cur, frames)
         if con.execute("select count(*) from users").fetchone()[0] == 0:
             for username, roles, agency, name in DEMO_USERS:
