@@ -42,7 +42,7 @@ browser:
 bench: setup
 	$(BIN)/python bench/daily.py --runs 7
 	$(BIN)/python bench/statistics_page.py --runs 5
-	$(BIN)/python bench/import_sheet.py --runs 5
+	$(BIN)/python bench/import_sheet.py --runs 9
 	$(BIN)/python bench/send_smtp.py --runs 5
 
 clean-demo:

@@ -95,10 +95,16 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-def ratio_line(label: str, candidate: float, baseline: float, target: str, unit: str = "s") -> str:
-    return (f"{label:<44} {candidate * 1000 if unit == 'ms' else candidate:8.3f} {unit} vs "
-            f"{baseline * 1000 if unit == 'ms' else baseline:8.3f} {unit}  ratio {candidate / baseline:5.2f}x "
-            f"(target {target})  [{load()}]")
+def ratio_line(label: str, candidate: list[float], baseline: list[float], target: str, unit: str = "s") -> str:
+    """One benchmark's line: each side's median and the ratio. `candidate` and `baseline` are times of the same
+    rounds, in order (see interleave); the ratio is the median of each round's own ratio, because a round's two
+    runs are seconds apart and a burst of load on a shared host falls on both. The ratio of the two medians is
+    printed beside it: far apart, the two say the machine was too noisy for this run to mean much."""
+    ratio = statistics.median(c / b for c, b in zip(candidate, baseline, strict=True))
+    of_medians = median(candidate) / median(baseline)
+    scale = 1000 if unit == "ms" else 1
+    return (f"{label:<44} {median(candidate) * scale:8.3f} {unit} vs {median(baseline) * scale:8.3f} {unit}  "
+            f"ratio {ratio:5.2f}x (of medians {of_medians:5.2f}x; target {target})  [{load()}]")
 
 
 def signed_in(path: Path, username: str) -> dict:

@@ -1,8 +1,8 @@
 """Benchmark: importing a 20,000-row sheet against the bare python_calamine read of the same file, and into a
 national-size database against an empty one.
 
-Everything runs in this one process (imports warm, start-up excluded from both sides), interleaved, medians
-of --runs:
+Everything runs in this one process (imports warm, start-up excluded from both sides), interleaved, the median
+of --runs rounds (see common.ratio_line):
 - import (read, validate, match, write, queue, ledger, statistics) against the bare read that the import
   itself starts with: the honest cost of everything the app adds. Target <= 5x.
 - the same import into a copy of the national-size demo against a copy of an empty database (the register
@@ -26,7 +26,7 @@ import python_calamine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import copy_of, demo_db, interleave, load, median, ratio_line  # noqa: E402
+from common import copy_of, demo_db, interleave, load, ratio_line  # noqa: E402
 
 from encompass import db, demo, sheets  # noqa: E402
 
@@ -94,10 +94,10 @@ def main() -> None:
             return elapsed
 
         times = interleave({"bare": bare, "empty": importing(empty)}, args.runs)
-        print(ratio_line("import against the bare calamine read", median(times["empty"]), median(times["bare"]),
+        print(ratio_line("import against the bare calamine read", times["empty"], times["bare"],
                          "<= 5x"), flush=True)
         times = interleave({"empty": importing(empty), "national": importing(national_template)}, args.runs)
-        print(ratio_line("import into national against empty", median(times["national"]), median(times["empty"]),
+        print(ratio_line("import into national against empty", times["national"], times["empty"],
                          "<= 1.2x"), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
