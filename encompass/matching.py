@@ -101,8 +101,14 @@ class Match:
 
 def child_phase(dob: date, on: date) -> str:
     """preschool / primary / secondary from the child's age on 31 August of the school year."""
-    year = calendar.school_year_start(on).year
-    return _phase_at_age(year - dob.year - (dob.month >= 9))  # the age on 31 August before it began
+    return child_phases([dob], [on])[0]
+
+
+def child_phases(dobs: list[date], days: list[date]) -> list[str]:
+    """child_phase of each (date of birth, day) pair, for a whole sheet: each day's school year worked out once."""
+    began = {day: calendar.school_year_start(day).year for day in set(days)}
+    # The age on the 31 August before the school year began.
+    return [_phase_at_age(began[day] - dob.year - (dob.month >= 9)) for dob, day in zip(dobs, days)]
 
 
 def _phase_at_age(age: int) -> str:

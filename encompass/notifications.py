@@ -112,7 +112,7 @@ def queue(cur, child_incident_ids: list[int], now: datetime | None = None) -> in
                              "due_by": pa.array([d for d, _ in due], pa.timestamp("us")),
                              "known_calendar": pa.array([known for _, known in due], pa.bool_())})
         with db.registered(cur, "due_days", due_days):
-            return len(db.run(cur, "notifications/insert_many", {"now": now or clock.now()}).fetchall())
+            return db.run(cur, "notifications/insert_many", {"now": now or clock.now()}).fetchone()[0]
 
 
 def refresh(con, username: str = "system", queued: set[int] | None = None) -> int:

@@ -598,8 +598,8 @@ def _match(cur, rows: list[Row], norms: list[str], early: matching.EarlyScores |
     matcher.prime(norms, early)
     memo: dict[tuple[str, str], matching.Match] = {}
     found = []
-    for r, norm in zip(rows, norms):
-        key = (norm, matching.child_phase(r.dob, r.incident_at.date()))
+    phases = matching.child_phases([r.dob for r in rows], [r.incident_at.date() for r in rows])
+    for r, key in zip(rows, zip(norms, phases)):
         if key not in memo:
             memo[key] = matcher.match(r.school, key[1])
         found.append(memo[key])
