@@ -450,19 +450,19 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
     # Incidents already known whose date disagrees with this sheet: a typo somewhere; reject, don't guess.
     refs = sorted({r.police_ref for r in rows})
     known = {r["police_ref"]: r for r in db.rows(cur, "sheets/known_incidents", {"refs": refs})} if refs else {}
-    existing_pairs = _known_pairs(cur, known)
-    seen_pairs, first_date, keep = set(), {}, []
+    seen_pairs = _known_pairs(cur, known)  # (police reference, child identity): a second one is a duplicate
+    day_of = {ref: r["incident_at"].date() for ref, r in known.items()}  # else its first row's, in this sheet
+    keep = []
     for r in rows:
-        pair = (r.police_ref, *r.child_key)
-        if pair in existing_pairs or pair in seen_pairs:
+        pair = (r.police_ref, r.child_key)
+        if pair in seen_pairs:
             result.duplicates += 1
             continue
-        when = known[r.police_ref]["incident_at"] if r.police_ref in known else first_date.setdefault(
-            r.police_ref, r.incident_at)
-        if when.date() != r.incident_at.date():
+        day = r.incident_at.date()
+        if (recorded := day_of.setdefault(r.police_ref, day)) != day:
             result.rejections.append(Rejection(
                 r.number, "incident_date",
-                f"police reference {r.police_ref} is already recorded with incident date {when:%d/%m/%Y}"))
+                f"police reference {r.police_ref} is already recorded with incident date {recorded:%d/%m/%Y}"))
             continue
         seen_pairs.add(pair)
         keep.append(r)
@@ -549,9 +549,9 @@ def _known_pairs(cur, known: dict[str, dict]) -> set[tuple]:
     ref_of = {r["id"]: ref for ref, r in known.items()}
     cis = db.rows(cur, "sheets/children_of_incidents", {"ids": sorted(ref_of)})
     children = facts.lookup(cur, "children", (c["child_id"] for c in cis))
-    return {(ref_of[c["incident_id"]], normalise.name_key(children[c["child_id"]]["forename"],
-                                                          children[c["child_id"]]["surname"]),
-             children[c["child_id"]]["dob"]) for c in cis}
+    return {(ref_of[c["incident_id"]], (normalise.name_key(children[c["child_id"]]["forename"],
+                                                           children[c["child_id"]]["surname"]),
+                                        children[c["child_id"]]["dob"])) for c in cis}
 
 
 def _check_history(cur, ids: list[int]) -> int:

@@ -155,6 +155,15 @@ def test_a_known_reference_with_another_date_is_rejected_not_guessed(con):
     assert "14/11/2026" in result.rejections[0].reason
 
 
+def test_one_reference_with_two_dates_in_one_sheet_keeps_the_first(con):
+    result = imp(con, xlsx_bytes([child_row(), child_row(forename="Bo", incident="15/11/2026"), child_row(),
+                                  child_row(forename="Cy")]))
+    assert (result.imported, result.duplicates) == (2, 1)
+    assert [(r.row, r.field) for r in result.rejections] == [(3, "incident_date")]
+    assert "recorded with incident date 14/11/2026" in result.rejections[0].reason
+    assert {r[0] for r in con.execute("select forename from children").fetchall()} == {"Ada", "Cy"}
+
+
 def test_missing_required_columns_fail_the_file_and_commit_nothing(con):
     data = xlsx_bytes([["X/1", "Ada", "Testington"]], headers=["Police Ref", "Forename", "Surname"])
     with pytest.raises(sheets.SheetError) as err:
