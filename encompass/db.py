@@ -108,11 +108,12 @@ def define(con: duckdb.DuckDBPyConnection) -> None:
 def transaction(con: duckdb.DuckDBPyConnection, bulk: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor inside one serialised write transaction: all of it lands, or none.
 
-    A write runs on one DuckDB thread: its statements are small (a sheet's rows, a decision, a send) and a second
-    thread costs more in hand-offs than it gives (a 20,000-row import 10% quicker, a 50-row import into a
-    national-size database 7%). Reads keep every core: the statistics of a national database read cold from
-    disk need them (0.45 s, against 0.55 s on one). So does a `bulk` load of years of history. The setting
-    belongs to the database in this process; the write lock makes one writer at a time set and reset it."""
+    A write runs on one DuckDB thread: its statements are small (a day's sheet, a decision, a send) and a second
+    thread costs more in hand-offs than it gives (a 50-row import into a national-size database 7% quicker).
+    Reads keep every core: the statistics of a national database read cold from disk need them (0.45 s, against
+    0.55 s on one). So does a `bulk` write: years of demo history, a rebuild over all of it, a sheet of
+    thousands of rows (sheets.BULK_ROWS). The setting belongs to the database in this process; the write lock
+    makes one writer at a time set and reset it."""
     with _WRITE_LOCK:
         cur = con.cursor()
         if not bulk:
