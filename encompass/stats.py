@@ -163,32 +163,45 @@ class Stats:
 # --- keeping the pre-computed tables in step ---------------------------------------------------
 
 def refresh(cur, child_incident_ids) -> None:
-    """Recompute the facts of these child-incidents and the daily pre-aggregates of their days, in the
-    writing transaction. Cost: the child-incidents and days touched, not the history."""
+    """Recompute the facts of these child-incidents and the daily pre-aggregates they count in, in the writing
+    transaction. Cost: the child-incidents and the (day, school, level, DASH risk) groups touched, not the
+    history, nor the rest of their days (20,000 rows into a national-size database: 11 ms, against 29 ms for
+    whole days)."""
     ids = sorted(set(child_incident_ids))
     if not ids:
         return
     db.run(cur, "stats/scope", {"ids": ids})
+    cur.execute(_NO_GROUPS)
+    db.run(cur, "stats/groups")  # as they are counted now ...
     cur.execute("delete from stats_facts where ci_id in (select ci_id from stats_scope)")
     db.run(cur, "stats/facts_fill")
-    cur.execute("create or replace temp table stats_days as select distinct day from stats_facts "
-                "where ci_id in (select ci_id from stats_scope)")
-    _fill_days(cur)
+    db.run(cur, "stats/groups")  # ... and as they will be
+    _fill_groups(cur)
 
 
 def rebuild(cur) -> None:
-    """Every fact and every day afresh (after the demo's bulk load, or a migration)."""
+    """Every fact and every group afresh (after the demo's bulk load, or a migration)."""
     cur.execute("delete from stats_facts")
+    cur.execute("delete from stats_daily")
+    cur.execute("delete from stats_daily_incidents")
     cur.execute("create or replace temp table stats_scope as select id as ci_id from child_incidents")
     db.run(cur, "stats/facts_fill")
-    cur.execute("create or replace temp table stats_days as select distinct day from stats_facts")
-    _fill_days(cur)
+    cur.execute(_NO_GROUPS)
+    db.run(cur, "stats/groups")
+    _fill_groups(cur)
 
 
-def _fill_days(cur) -> None:
-    cur.execute("delete from stats_daily where day in (select day from stats_days)")
-    cur.execute("delete from stats_daily_incidents where day in (select day from stats_days)")
+_NO_GROUPS = ("create or replace temp table stats_groups "
+              "(day date, urn integer, level integer, dash_risk varchar)")
+
+
+def _fill_groups(cur) -> None:
+    """The daily pre-aggregates of the groups in stats_groups, and the incident counts of their days (an
+    incident counts once a day in each area and phase, whichever school: its day is counted afresh)."""
+    db.run(cur, "stats/daily_clear")
     db.run(cur, "stats/daily_fill")
+    cur.execute("create or replace temp table stats_days as select distinct day from stats_groups")
+    cur.execute("delete from stats_daily_incidents where day in (select day from stats_days)")
     db.run(cur, "stats/daily_incidents_fill", {"home": schools.home_la(cur)})
     touch(cur)
 

@@ -275,3 +275,36 @@ def test_no_held_back_count_can_be_worked_out_by_subtraction(demo_db):
                  else shown, true) for k, (shown, true) in cells.items()}
     recovered = [k for k, values in attack(exact, relations, limit, spread=0).items() if len(values) == 1]
     assert recovered
+
+
+def _pre_aggregates(con) -> dict[str, list[tuple]]:
+    return {table: sorted(con.execute(f"select * from {table}").fetchall(), key=repr)
+            for table in ("stats_facts", "stats_daily", "stats_daily_incidents")}
+
+
+def test_writes_keep_the_pre_aggregates_as_a_rebuild_makes_them(fixture_db):
+    """The statistics read tables each write keeps in step; after imports (a sibling on a known incident, a child
+    seen before, a school a person must choose, several schools, levels and DASH risks on one day), a person's
+    school decision and a closure, they hold exactly what rebuilding them from the records gives."""
+    from encompass import db, ledger, matching
+    con = fixture_db
+    sheets.import_sheet(con, xlsx_bytes([
+        child_row(ref="T/1", incident="10/03/2026", forename="Xyla", surname="Statstest", dob="01/07/2019"),
+        child_row(ref="N/1", incident="10/03/2026", forename="Xavi", surname="Statstest", dob="01/04/2016",
+                  school="Hadley Learning Community", level="Level 3", dash="High"),
+        child_row(ref="N/2", incident="10/03/2026", forename="Vera", surname="Statstest", dob="01/08/2015",
+                  school="Saint Somewhere Academy", level="Level 1", dash="Standard"),
+        child_row(ref="N/3", incident="09/03/2026", forename="Vic", surname="Statstest", dob="01/09/2014",
+                  school="Home Educated"),
+    ]), "second.xlsx", "coord")
+    waiting = con.execute("select id from child_incidents where match_status in ('review', 'unknown')").fetchall()
+    assert waiting
+    matching.resolve(con, [i for (i,) in waiting], "school", 144853, "coord")
+    (closing,) = con.execute("select min(id) from child_incidents where school_text = 'Hadley Learning Community'"
+                             ).fetchone()
+    ledger.close(con, [closing], ledger.closure_reasons(con)[0], "a test closure", "coord")
+    kept = _pre_aggregates(con)
+    with db.transaction(con, bulk=True) as cur:
+        stats.rebuild(cur)
+    assert _pre_aggregates(con) == kept
+    assert len(kept["stats_facts"]) == 16 and kept["stats_daily"] and kept["stats_daily_incidents"]
