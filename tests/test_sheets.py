@@ -262,3 +262,23 @@ def test_siblings_and_repeat_children(con):
         select i.police_ref, ci.seen_12m from child_incidents ci join incidents i on i.id = ci.incident_id
         join children c on c.id = ci.child_id where c.forename = 'Ada'""").fetchall())
     assert seen == {"R/0": 1, "R/1": 1, "R/3": 2, "R/2": 3}
+
+
+def test_an_import_gives_pythons_own_settings_back_even_when_imports_overlap(con):
+    """An import pauses the cycle collector and hands Python's lock round quickly (see sheets._ImportMode);
+    the last of overlapping imports to finish puts both back, whether it succeeded or not."""
+    import gc
+    import sys
+    before = (gc.isenabled(), sys.getswitchinterval())
+    first, second = sheets._importing(), sheets._importing()
+    first.__enter__()
+    assert not gc.isenabled() and sys.getswitchinterval() == sheets._ImportMode.QUICK_HANDOFF
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled() and sys.getswitchinterval() == sheets._ImportMode.QUICK_HANDOFF  # one still runs
+    second.__exit__(None, None, None)
+    assert (gc.isenabled(), sys.getswitchinterval()) == before
+    imp(con, xlsx_bytes([child_row()]))
+    with pytest.raises(sheets.SheetError):
+        imp(con, b"not a spreadsheet", "broken.xlsx")
+    assert (gc.isenabled(), sys.getswitchinterval()) == before
