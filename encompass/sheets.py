@@ -541,12 +541,14 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
             for r, m in zip(keep[:SAMPLE_ROWS], found)]
         for name in ("match_status", "urn", "match_method", "match_reason"):
             rows_table = rows_table.append_column(name, pa.array(columns[name]))
-        rows_table = rows_table.append_column("incident_id", pa.array([incident_ids[r.police_ref] for r in keep]))
-        rows_table = rows_table.append_column("child_id", pa.array([child_ids[r.child_key] for r in keep]))
+        incident_of_row = list(map(incident_ids.__getitem__, by_field["police_ref"]))
+        child_of_row = list(map(child_ids.__getitem__, by_field["child_key"]))
+        rows_table = rows_table.append_column("incident_id", pa.array(incident_of_row))
+        rows_table = rows_table.append_column("child_id", pa.array(child_of_row))
         with db.registered(cur, "sheet_rows", rows_table):
             inserted = db.run(cur, "sheets/insert_child_incidents", params).fetchall()
         new_ids = [ci for ci, _ in inserted]
-        facts.refresh(cur, {child_ids[r.child_key] for r in keep}, {incident_ids[r.police_ref] for r in keep})
+        facts.refresh(cur, set(child_of_row), set(incident_of_row))
         # Only a child seen before this sheet can have been confirmed at another school.
         seen_before = {child_ids[key] for key in known_children}
         result.history_review = _check_history(cur, [ci for ci, child in inserted if child in seen_before])

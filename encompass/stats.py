@@ -165,8 +165,8 @@ class Stats:
 def refresh(cur, child_incident_ids) -> None:
     """Recompute the facts of these child-incidents and the daily pre-aggregates they count in, in the writing
     transaction. Cost: the child-incidents and the (day, school, level, DASH risk) groups touched, not the
-    history, nor the rest of their days (20,000 rows into a national-size database: 11 ms, against 29 ms for
-    whole days)."""
+    history, nor the rest of their days (20,000 rows into a national-size database: 16 ms to count them, 7 ms
+    to clear their old rows first, against 29 ms for whole days)."""
     ids = sorted(set(child_incident_ids))
     if not ids:
         return
