@@ -61,7 +61,7 @@ def sync(cur, ids: list[int], created: bool = False) -> None:
     if not ids:
         return
     from . import stats  # the statistics read the ledger's routes
-    stats.refresh(cur, ids)
+    stats.refresh(cur, ids, created)
     if created:
         db.run(cur, "ledger/add_new_open", {"ids": sorted(set(ids))})
         return

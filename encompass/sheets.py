@@ -521,13 +521,15 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         new_incident = pa.array([r.police_ref not in known for r in keep])
         with db.registered(cur, "new_incidents", rows_table.filter(new_incident)):
             inserted_incidents = db.run(cur, "sheets/insert_incidents", params).fetchall()
-        new_child = pa.array([r.child_key not in known_children for r in keep])
-        with db.registered(cur, "new_children", rows_table.filter(new_child)):
+        new_child = [r.child_key not in known_children for r in keep]
+        with db.registered(cur, "new_children", rows_table.filter(pa.array(new_child))):
             inserted_children = db.run(cur, "sheets/insert_children", params).fetchall()
         # The ids: the known ones found above, the new ones as they were inserted (no second search).
-        incident_ids = {ref: r["id"] for ref, r in known.items()} | {ref: i for i, ref in inserted_incidents}
+        incident_ids = {ref: r["id"] for ref, r in known.items()} | {ref: i for i, ref, _ in inserted_incidents}
+        incident_times = ({ref: r["incident_at"] for ref, r in known.items()}
+                          | {ref: at for _, ref, at in inserted_incidents})
         child_ids = {**known_children, **{(key, dob): i for i, key, dob in inserted_children}}
-        new_incidents = [i for i, _ in inserted_incidents]
+        new_incidents = [i for i, _, _ in inserted_incidents]
         # Matched after the incidents and children are in: a long sheet's schools may still be being scored.
         found = _match(cur, keep, columns["school_norm"], early)
         columns.update({"match_status": [m.status for m in found], "urn": [m.urn for m in found],
@@ -545,12 +547,17 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         child_of_row = list(map(child_ids.__getitem__, by_field["child_key"]))
         rows_table = rows_table.append_column("incident_id", pa.array(incident_of_row))
         rows_table = rows_table.append_column("child_id", pa.array(child_of_row))
+        rows_table = rows_table.append_column("incident_time", pa.array(
+            list(map(incident_times.__getitem__, by_field["police_ref"])), pa.timestamp("us")))
+        rows_table = rows_table.append_column("new_child", pa.array(new_child))
         with db.registered(cur, "sheet_rows", rows_table):
             inserted = db.run(cur, "sheets/insert_child_incidents", params).fetchall()
         new_ids = [ci for ci, _ in inserted]
-        facts.refresh(cur, set(child_of_row), set(incident_of_row))
+        # The repeat and sibling facts of what is new were counted as it went in; those of the children and
+        # incidents known before this sheet are counted afresh from their history.
+        seen_before = {child for child, new in zip(child_of_row, new_child) if not new}
+        facts.refresh(cur, seen_before, {incident_ids[ref] for ref in set(by_field["police_ref"]) if ref in known})
         # Only a child seen before this sheet can have been confirmed at another school.
-        seen_before = {child_ids[key] for key in known_children}
         result.history_review = _check_history(cur, [ci for ci, child in inserted if child in seen_before])
         # Every child is accounted for in this same transaction: a notification queued for each one whose
         # school (or LA, or EHE officer) is decided, and each open one in the ledger.

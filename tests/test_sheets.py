@@ -264,6 +264,45 @@ def test_siblings_and_repeat_children(con):
     assert seen == {"R/0": 1, "R/1": 1, "R/3": 2, "R/2": 3}
 
 
+def test_facts_counted_on_the_way_in_equal_a_recount_from_history(con):
+    """A child or incident new on a sheet has its repeat and sibling facts counted as it is inserted; one seen
+    before is recounted from its history. Random sheets (children new and known, several incidents of one child
+    on its first sheet, inside and outside 12 months, 29 February, siblings joining a known incident) leave
+    exactly what a recount of everything makes."""
+    import random
+
+    from encompass import db, facts
+
+    def row(ref, when, n):
+        return [ref, when, f"Kid{n}", f"Fakeson{n % 4}", f"0{1 + n % 9}/0{1 + n % 8}/201{n % 7 + 2}",
+                "Hinstock Primary School", "Level 2", "Medium"]
+
+    # A new child's incidents 11 to 12 months apart, and a year on from 29 February, on its first sheet.
+    sheets_rows = [[row("EDGE/1", "01/03/2025 10:00", 99), row("EDGE/2", "28/02/2026 09:00", 99),
+                    row("EDGE/3", "29/02/2024 12:00", 98), row("EDGE/4", "28/02/2025 13:00", 98)]]
+    rng = random.Random(29)
+    days = ["29/02/2024", "28/02/2025", "01/03/2025", "15/06/2025", "28/02/2026", "01/03/2026", "20/10/2026"]
+    day_of = {}  # a police reference keeps one date
+    for _ in range(8):
+        rows = []
+        for n in rng.sample(range(30), 6):  # a child new or known, with one to four incidents on this sheet
+            for ref in rng.sample(range(25), rng.randint(1, 4)):
+                day = day_of.setdefault(ref, rng.choice(days))
+                rows.append(row(f"FACT/{ref}", f"{day} {rng.randint(0, 23):02d}:{rng.choice(['00', '30'])}", n))
+        sheets_rows.append(rows)
+    for number, rows in enumerate(sheets_rows):
+        assert imp(con, xlsx_bytes(rows), name=f"facts{number}.xlsx").rejected == 0
+    stored = """select (select list((id, seen_12m) order by id) from child_incidents),
+                       (select list((id, children) order by id) from incidents)"""
+    kept = con.execute(stored).fetchone()
+    assert max(n for _, n in kept[0]) >= 3 and max(n for _, n in kept[1]) >= 3
+    assert None not in [n for _, n in kept[0] + kept[1]]
+    with db.transaction(con) as cur:
+        facts.refresh(cur, [i for (i,) in cur.execute("select id from children").fetchall()],
+                      [i for i, _ in kept[1]])
+    assert con.execute(stored).fetchone() == kept
+
+
 def test_an_import_gives_pythons_own_settings_back_even_when_imports_overlap(con):
     """An import pauses the cycle collector and hands Python's lock round quickly (see sheets._ImportMode);
     the last of overlapping imports to finish puts both back, whether it succeeded or not."""
