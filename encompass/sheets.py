@@ -525,11 +525,9 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         with db.registered(cur, "new_children", rows_table.filter(pa.array(new_child))):
             inserted_children = db.run(cur, "sheets/insert_children", params).fetchall()
         # The ids: the known ones found above, the new ones as they were inserted (no second search).
-        incident_ids = {ref: r["id"] for ref, r in known.items()} | {ref: i for i, ref, _ in inserted_incidents}
-        incident_times = ({ref: r["incident_at"] for ref, r in known.items()}
-                          | {ref: at for _, ref, at in inserted_incidents})
+        incident_ids = {ref: r["id"] for ref, r in known.items()} | {ref: i for i, ref in inserted_incidents}
         child_ids = {**known_children, **{(key, dob): i for i, key, dob in inserted_children}}
-        new_incidents = [i for i, _, _ in inserted_incidents]
+        new_incidents = [i for i, _ in inserted_incidents]
         # Matched after the incidents and children are in: a long sheet's schools may still be being scored.
         found = _match(cur, keep, columns["school_norm"], early)
         columns.update({"match_status": [m.status for m in found], "urn": [m.urn for m in found],
@@ -547,16 +545,18 @@ def _write(cur, result: ImportResult, rows: list[Row], filename, content_hash, u
         child_of_row = list(map(child_ids.__getitem__, by_field["child_key"]))
         rows_table = rows_table.append_column("incident_id", pa.array(incident_of_row))
         rows_table = rows_table.append_column("child_id", pa.array(child_of_row))
-        rows_table = rows_table.append_column("incident_time", pa.array(
-            list(map(incident_times.__getitem__, by_field["police_ref"])), pa.timestamp("us")))
-        rows_table = rows_table.append_column("new_child", pa.array(new_child))
+        # A child new on this sheet, on one row of it, has one incident: a repeat fact of 1 (facts, seen_12m).
+        # Every other child's, and every known incident's sibling count, are counted afresh from history.
+        rows_of_child = Counter(by_field["child_key"])
+        only_once = [new and rows_of_child[key] == 1 for new, key in zip(new_child, by_field["child_key"])]
+        rows_table = rows_table.append_column("seen_12m", pa.array([1 if once else None for once in only_once],
+                                                                   pa.int32()))
         with db.registered(cur, "sheet_rows", rows_table):
             inserted = db.run(cur, "sheets/insert_child_incidents", params).fetchall()
         new_ids = [ci for ci, _ in inserted]
-        # The repeat and sibling facts of what is new were counted as it went in; those of the children and
-        # incidents known before this sheet are counted afresh from their history.
+        facts.refresh(cur, {child for child, once in zip(child_of_row, only_once) if not once},
+                      {incident_ids[ref] for ref in set(by_field["police_ref"]) if ref in known})
         seen_before = {child for child, new in zip(child_of_row, new_child) if not new}
-        facts.refresh(cur, seen_before, {incident_ids[ref] for ref in set(by_field["police_ref"]) if ref in known})
         # Only a child seen before this sheet can have been confirmed at another school.
         result.history_review = _check_history(cur, [ci for ci, child in inserted if child in seen_before])
         # Every child is accounted for in this same transaction: a notification queued for each one whose

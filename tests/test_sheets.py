@@ -265,10 +265,10 @@ def test_siblings_and_repeat_children(con):
 
 
 def test_facts_counted_on_the_way_in_equal_a_recount_from_history(con):
-    """A child or incident new on a sheet has its repeat and sibling facts counted as it is inserted; one seen
-    before is recounted from its history. Random sheets (children new and known, several incidents of one child
-    on its first sheet, inside and outside 12 months, 29 February, siblings joining a known incident) leave
-    exactly what a recount of everything makes."""
+    """An incident new on a sheet, and a child new on one row of it, have their sibling and repeat facts set as
+    they are inserted; the others are recounted from history. Random sheets (children new and known, several
+    incidents of one child on its first sheet, inside and outside 12 months, 29 February, siblings joining a
+    known incident) leave exactly what a recount of everything makes."""
     import random
 
     from encompass import db, facts

@@ -4,4 +4,4 @@ insert into incidents (police_ref, incident_at, has_time, level, dash_risk, kind
 select police_ref, min(incident_at), bool_or(has_time), max(level), max(dash_risk), $kind, $sheet_id, count(*)
 from new_incidents
 group by police_ref
-returning id, police_ref, incident_at
+returning id, police_ref
