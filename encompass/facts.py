@@ -3,7 +3,10 @@
 `child_incidents.seen_12m`: the child's incidents in the 12 months up to this one, itself included (2 or
 more: a repeat child). `incidents.children`: how many children the incident has (siblings = children - 1).
 Both are recomputed, in the importing transaction, for every row of the children and incidents a sheet
-touches: a late-arriving earlier incident changes the counts of the later ones.
+touches that were known before it: a late-arriving earlier incident changes the counts of the later ones.
+What a sheet brings new is set as it is inserted, where the sheet alone tells it: an incident's children are
+its rows, and a child on one row of its first sheet has one incident (see sheets._write); the rest of its new
+children are recounted here too.
 """
 from __future__ import annotations
 
