@@ -1,6 +1,7 @@
 """The key morning journey in a real Chromium against the real app server (Playwright)."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -31,13 +32,17 @@ def free_port() -> int:
 
 
 def start_app(path: Path):
-    """The real app server on a free port, on the database at `path`; returns (url, stop)."""
+    """The real app server on a free port, on the database at `path`; returns (url, stop). Its output goes to
+    app.log beside the database (a pipe nobody reads would stall the server once full); stop() prints the end of
+    it, which pytest shows when the test failed."""
     port = free_port()
     env = dict(os.environ, ENCOMPASS_DB=str(path))
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log_path = path.parent / "app.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "streamlit"), "run", str(ROOT / "app.py"), "--server.port",
+             str(port), "--server.address", "127.0.0.1", "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(120):
         try:
@@ -47,12 +52,13 @@ def start_app(path: Path):
             time.sleep(0.5)
     else:
         proc.kill()
-        raise RuntimeError("the app did not start: " + proc.stdout.read().decode()[-2000:])
+        raise RuntimeError("the app did not start: " + log_path.read_text(errors="replace")[-2000:])
 
     def stop():
         if proc.poll() is None:
             proc.terminate()
             proc.wait(timeout=20)
+        print("--- the app's log, last lines ---\n" + log_path.read_text(errors="replace")[-3000:])
     return url, stop
 
 
@@ -78,6 +84,8 @@ def page():
         pg = browser.new_page(viewport={"width": 1280, "height": 900})
         pg.set_default_timeout(30_000)
         yield pg
+        with contextlib.suppress(Exception):  # what the page showed last: pytest prints it when the test failed
+            print("--- the page's text, last lines ---\n" + pg.inner_text("body", timeout=5_000)[-3000:])
         browser.close()
 
 
