@@ -80,7 +80,7 @@ class Stats:
 
     def __init__(self, con, f: Filters):
         self.con, self.f = con, f
-        self.cur = con.cursor()  # the slices are registered on this cursor only
+        self.cur = db.cursor(con)  # the slices are registered on this cursor only
         self.params = f.params(con)
         window_from = min(f.start, f.end - timedelta(days=366))  # the 12-month repeats window
         params = dict(self.params, fetch_from=min(_year_earlier(f.start), window_from), window_from=window_from)

@@ -29,7 +29,7 @@ def connection():
     """This process's one DuckDB connection, as a cursor for this script run (DuckDB 2.x
     refuses one connection shared by threads)."""
     try:
-        return _connection(str(db.default_path()))[0].cursor()
+        return db.cursor(_connection(str(db.default_path()))[0])
     except db.DatabaseLocked as exc:
         st.error(f"Encompass Desk cannot open its database: {exc}.")
         st.stop()

@@ -124,7 +124,7 @@ def test_many_guesses_at_once_are_each_counted_before_any_is_checked(db_path, us
     start = threading.Barrier(len(guesses))
 
     def guess(password: str) -> None:
-        cursor = connection.cursor()
+        cursor = db.cursor(connection)
         start.wait()
         results[password] = auth.attempt_login(cursor, "coord", password)
 

@@ -176,7 +176,7 @@ def test_a_running_send_is_shown_as_running_and_a_dead_one_is_settled(demo_db):
     con = db.connect(demo_db)
     try:
         sender = threading.Thread(target=notifications.send, args=(
-            con.cursor(), smtp_settings(controller, timeout=20), "coordinator"))
+            db.cursor(con), smtp_settings(controller, timeout=20), "coordinator"))
         sender.start()
         while not server.messages:  # the first message is on the wire, its answer slow
             time.sleep(0.05)
