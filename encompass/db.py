@@ -64,9 +64,8 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(f":memory:{path.resolve()}")
     try:
-        quoted = str(path).replace("'", "''")  # ATTACH takes no parameters: the path is a quoted literal
-        with _WRITE_LOCK:
-            con.execute(f"attach if not exists '{quoted}' as {DATABASE} (row_group_size {ROW_GROUP_ROWS})")
+        with _WRITE_LOCK:  # the path is bound; the name and the size are this module's constants
+            con.execute(f"attach if not exists ? as {DATABASE} (row_group_size {ROW_GROUP_ROWS})", [str(path)])
     except duckdb.IOException as exc:
         con.close()
         if "lock" in str(exc).lower():
