@@ -48,14 +48,15 @@ def sql(name: str) -> str:
 # Rows in each of a table's row groups, for what this process writes. With DuckDB's default (122,880) the rows of
 # a long sheet stay in the transaction until its commit, which then copies them into the table and compresses them
 # there, on one thread. A full group of 16,384 is compressed and written as the import goes, and the commit only
-# links it in: a 20,000-row import's commit 125 -> 88 ms (0.74 -> 0.72 s in all; into the national database, whose
-# last group of 122,880 is no longer rewritten, 190 -> 135 ms). A day's sheet of fifty rows is the same either way.
-# DuckDB takes the setting only when a database is attached (ATTACH ... ROW_GROUP_SIZE), so the file is attached,
-# as DATABASE, to an in-memory database named after it, and made the default of each connection and cursor
-# (`cursor`). Like a file opened directly, a named in-memory database is one per process, shared by every
-# connection to it, and closed (the file checkpointed and let go) with the last of them.
+# links it in: a 20,000-row import's commit 125 -> 88 ms (0.751 -> 0.733 s in all, paired; into the national
+# database, whose last group of 122,880 is no longer rewritten, 190 -> 135 ms). A day's sheet of fifty rows is the
+# same either way. DuckDB takes the setting only when a database is attached (ATTACH ... ROW_GROUP_SIZE), so the
+# file is attached, as "encompass", to an in-memory database named after it, and made the default of each
+# connection and cursor (_USE, `cursor`). Like a file opened directly, a named in-memory database is one per
+# process, shared by every connection to it, and closed (the file checkpointed and let go) with the last of them.
 ROW_GROUP_ROWS = 16_384
-DATABASE = "encompass"
+_ATTACH = "attach if not exists ? as encompass (row_group_size ?)"
+_USE = "use encompass"
 
 
 def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
@@ -64,8 +65,8 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(f":memory:{path.resolve()}")
     try:
-        with _WRITE_LOCK:  # the path is bound; the name and the size are this module's constants
-            con.execute(f"attach if not exists ? as {DATABASE} (row_group_size {ROW_GROUP_ROWS})", [str(path)])
+        with _WRITE_LOCK:
+            con.execute(_ATTACH, [str(path), ROW_GROUP_ROWS])
     except duckdb.IOException as exc:
         con.close()
         if "lock" in str(exc).lower():
@@ -74,7 +75,7 @@ def connect(path: str | Path | None = None) -> duckdb.DuckDBPyConnection:
                 "stop it or use the app for this change"
             ) from None
         raise
-    con.execute(f"use {DATABASE}")
+    con.execute(_USE)
     applied = migrate(con)
     define(con)
     _follow_up(con, applied)
@@ -124,7 +125,7 @@ def define(con: duckdb.DuckDBPyConnection) -> None:
 def cursor(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor of a connection from `connect`, on its database (a new cursor starts on the in-memory one)."""
     cur = con.cursor()
-    cur.execute(f"use {DATABASE}")
+    cur.execute(_USE)
     return cur
 
 
